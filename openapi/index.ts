@@ -1,0 +1,39 @@
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { securityScheme, securitySchemeName } from './security.ts'
+import * as system from './system.ts'
+
+export * from './errors.ts'
+export * from './security.ts'
+export * from './system.ts'
+
+/** Every route of the contract; the server must register a handler for each, and only these. */
+export const routes = [system.healthz, system.getSystemInfo] as const
+
+export const documentConfig = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Orbit API',
+    version: '0.1.0',
+    description:
+      'Run Windows applications in portable containers. Every route declares the scope it requires; ' +
+      'errors are RFC 9457 problem+json with a stable `code`.',
+  },
+  servers: [{ url: 'http://127.0.0.1:7780' }],
+}
+
+/** Registers the security scheme on an app so the emitted document declares it. */
+// biome-ignore lint/suspicious/noExplicitAny: any app, whatever its env, has the same registry
+export function registerComponents(app: OpenAPIHono<any>): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', securitySchemeName, securityScheme)
+}
+
+/** The OpenAPI document the contract alone describes, independent of any server. */
+export function emitDocument(): unknown {
+  const app = new OpenAPIHono()
+  registerComponents(app)
+  for (const route of routes) app.openAPIRegistry.registerPath(route)
+  return app.getOpenAPI31Document(documentConfig)
+}
+
+/** Stable JSON text of a document, as committed in openapi/openapi.json. */
+export const documentText = (doc: unknown): string => `${JSON.stringify(doc, null, 2)}\n`

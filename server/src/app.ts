@@ -1,0 +1,64 @@
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import { registerComponents } from '../../openapi/index.ts'
+import type { Deps } from './deps.ts'
+import { OrbitError, problemResponse } from './errors.ts'
+import type { AuthEnv } from './middleware/scope-guard.ts'
+import { systemRoutes } from './routes/system.ts'
+import { serveSpa } from './static.ts'
+
+/** Maps any thrown value to the one error vocabulary. */
+function asOrbitError(err: unknown): OrbitError {
+  if (err instanceof OrbitError) return err
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new OrbitError('EPAYLOAD_TOO_LARGE', err.message)
+    if (err.status === 415) return new OrbitError('EUNSUPPORTED_MEDIA_TYPE', err.message)
+    if (err.status === 400) return new OrbitError('EVALIDATION', err.message || 'malformed request')
+  }
+  const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined
+  if (err instanceof Error && typeof code === 'string' && /^E[A-Z_]+$/.test(code)) {
+    return new OrbitError('ECORE', `${code}: ${err.message}`)
+  }
+  return new OrbitError('EINTERNAL', 'an unexpected error occurred; see the gateway log')
+}
+
+/** The gateway as a pure fetch handler: `createApp(deps).fetch(request)`. */
+export function createApp(deps: Deps): OpenAPIHono<AuthEnv> {
+  const app = new OpenAPIHono<AuthEnv>({
+    defaultHook: (result) => {
+      if (result.success) return
+      const errors = result.error.issues.map((i) => ({
+        path: i.path.join('.') || '(body)',
+        message: i.message,
+      }))
+      throw new OrbitError('EVALIDATION', `invalid request: ${errors.map((e) => e.path).join(', ')}`, errors)
+    },
+  })
+  registerComponents(app)
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.config.maxBodyBytes,
+      onError: () => {
+        throw new OrbitError('EPAYLOAD_TOO_LARGE', `the body exceeds ${deps.config.maxBodyBytes} bytes`)
+      },
+    }),
+  )
+
+  systemRoutes(app, deps)
+
+  app.all('/api/*', () => {
+    throw new OrbitError('ENOTFOUND', 'no such API route')
+  })
+  app.get('*', serveSpa(deps.staticDir))
+
+  app.onError((err, c) => {
+    const orbitErr = asOrbitError(err)
+    if (orbitErr.code === 'EINTERNAL' || orbitErr.code === 'ECORE') console.error(err)
+    return problemResponse(c, orbitErr)
+  })
+  app.notFound((c) => problemResponse(c, new OrbitError('ENOTFOUND', 'no such route')))
+  return app
+}

@@ -1,0 +1,21 @@
+import type { SystemInfo } from '../../openapi/index.ts'
+import type { Config } from './config.ts'
+import type { Db } from './db/open.ts'
+import type { TokenVerifier } from './middleware/scope-guard.ts'
+
+/** What the gateway needs from the native core; the real one is native/index.ts. */
+export interface Core {
+  systemInfo(): SystemInfo['core']
+}
+
+/** Everything createApp depends on, injected so tests build the real app on a temp data dir. */
+export interface Deps {
+  db: Db
+  core: Core
+  config: Config
+  version: string
+  installationId: string
+  verifyToken: TokenVerifier
+  /** The built SPA (web/dist); when absent, `/` answers with a hint to build it. */
+  staticDir?: string
+}

@@ -1,0 +1,71 @@
+import { mkdirSync, readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { serve } from '@hono/node-server'
+import { createApp } from './app.ts'
+import type { Config } from './config.ts'
+import { loadCore } from './core.ts'
+import { openDb } from './db/open.ts'
+import { installationId } from './db/settings.ts'
+import type { Core } from './deps.ts'
+import { adminTokenVerifier } from './middleware/scope-guard.ts'
+import { ensureAdminToken } from './token-file.ts'
+
+export const webDist = fileURLToPath(new URL('../../web/dist', import.meta.url))
+
+export const orbitVersion = (): string =>
+  (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version
+
+const loopback = new Set(['127.0.0.1', '::1', 'localhost'])
+
+export interface Gateway {
+  url: string
+  port: number
+  adminToken: string
+  close(): Promise<void>
+}
+
+/** Opens the data dir and database, loads the core, and listens. Port 0 picks a free port. */
+export async function startGateway(config: Config, options: { core?: Core } = {}): Promise<Gateway> {
+  if (!loopback.has(config.host)) {
+    throw new Error(
+      `refusing to listen on ${config.host}: listening beyond loopback needs TLS and passkeys, ` +
+        'which this version does not have yet; use 127.0.0.1',
+    )
+  }
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  const db = openDb(join(config.dataDir, 'orbit.db'))
+  const adminToken = ensureAdminToken(config.dataDir)
+  const core = options.core ?? (await loadCore())
+  const app = createApp({
+    db,
+    core,
+    config,
+    version: orbitVersion(),
+    installationId: installationId(db),
+    verifyToken: adminTokenVerifier(adminToken),
+    staticDir: webDist,
+  })
+  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port })
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve)
+    server.once('error', reject)
+  })
+  const port = (server.address() as AddressInfo).port
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    adminToken,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          db.$client.close()
+          resolve()
+        })
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      }),
+  }
+}

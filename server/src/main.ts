@@ -1,0 +1,23 @@
+// The node entry: `npm start` and `orbit serve` both land here.
+import { loadConfig } from './config.ts'
+import { startGateway } from './gateway.ts'
+
+export async function serveForever(overrides: Parameters<typeof loadConfig>[0] = {}): Promise<void> {
+  const config = loadConfig(overrides)
+  const gateway = await startGateway(config)
+  console.log(`Orbit is running at ${gateway.url}/#token=${gateway.adminToken}`)
+  console.log(`  data: ${config.dataDir}`)
+  console.log('  stop: Ctrl+C')
+  const stop = () => {
+    gateway.close().then(() => process.exit(0))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  serveForever().catch((err: unknown) => {
+    console.error(`orbit: ${err instanceof Error ? err.message : String(err)}`)
+    process.exit(1)
+  })
+}

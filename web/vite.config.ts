@@ -1,0 +1,9 @@
+import { defineConfig } from 'vite'
+import solid from 'vite-plugin-solid'
+
+export default defineConfig({
+  root: import.meta.dirname,
+  plugins: [solid()],
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
+  server: { proxy: { '/api': 'http://127.0.0.1:7780', '/healthz': 'http://127.0.0.1:7780' } },
+})

@@ -23,7 +23,10 @@ test('the panel at / shows the system facts that came from the native core', asy
   await page.goto(`${gw.url}/#token=${gw.token}`)
   const wine = page.locator('[data-fact="Wine"]')
   await wine.waitFor({ timeout: 15_000 })
-  const wineVersion = execFileSync('wine', ['--version'], { encoding: 'utf8' }).trim()
+  const wineVersion = execFileSync('wine', ['--version'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim()
   assert.equal(await wine.textContent(), wineVersion)
   assert.equal(await page.locator('[data-fact="Overlay file system"]').textContent(), 'yes')
   assert.equal(new URL(page.url()).hash, '', 'the token is scrubbed from the address bar')

@@ -1,6 +1,4 @@
 import { OrbitApiError } from '../../../sdk-gen/client.ts'
-import { info } from './commands/info.ts'
-import { serve } from './commands/serve.ts'
 import { CliError, cliContext } from './context.ts'
 
 export const usage = `Usage: orbit <command> [options]
@@ -28,10 +26,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       case '-h':
         console.log(usage)
         return command === undefined ? 2 : 0
+      // Commands load lazily: `orbit info` should not pay for the gateway's modules.
       case 'serve':
-        return await serve(rest)
+        return await (await import('./commands/serve.ts')).serve(rest)
       case 'info':
-        return await info(rest, cliContext(env))
+        return await (await import('./commands/info.ts')).info(rest, cliContext(env))
       default:
         throw new CliError(`unknown command "${command}"; see 'orbit --help'`, 2)
     }

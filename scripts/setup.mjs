@@ -45,7 +45,9 @@ const lock = join(root, 'package-lock.json')
 const installed = join(root, 'node_modules', '.package-lock.json')
 if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
   step('installing npm dependencies')
-  run('npm', ['ci', '--no-audit', '--no-fund'])
+  // Not `npm ci`: the registry here lacks some of Biome's optional per-platform packages, which
+  // `npm ci` refuses as an out-of-sync lock; `npm install` skips them and leaves the lock as it is.
+  run('npm', ['install', '--no-audit', '--no-fund'])
 }
 
 // 3. Builds, each quick when up to date.

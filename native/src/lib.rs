@@ -5,5 +5,6 @@ pub mod hash;
 pub mod lnk;
 pub mod napi;
 pub mod registry;
+pub mod sandbox;
 pub mod system;
 pub mod walk;

@@ -1,0 +1,220 @@
+//! The core's side of one runner process: spawn it with the request on fd 3 and the status pipe
+//! on fd 4, follow its events on a thread, signal it, and reap it. A runner's pid is only
+//! signalled while it has not been reaped, so a signal never reaches a recycled pid.
+
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use super::error::SandboxError;
+use super::limits::LimitsApplied;
+use super::protocol::{Event, LineReader, Request, REQUEST_FD, STATUS_FD};
+use super::sys;
+
+/// What a runner said when its program started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    pub pid: i32,
+    pub init_pid: i32,
+    pub init_start: u64,
+    pub limits: LimitsApplied,
+    pub cgroups: Vec<PathBuf>,
+}
+
+#[derive(Default)]
+struct State {
+    started: Option<Started>,
+    exit: Option<(Option<i32>, Option<i32>)>,
+    error: Option<SandboxError>,
+    /// The runner process is gone and reaped.
+    ended: bool,
+}
+
+pub struct Runner {
+    pid: i32,
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+/// How long a runner may take to report that its program started (set-up is milliseconds).
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl Runner {
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wait until `done` holds or `timeout` passes; returns the final check.
+    fn wait_for(&self, timeout: Option<Duration>, done: impl Fn(&State) -> bool) -> bool {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut st = self.lock();
+        while !done(&st) {
+            match deadline {
+                None => st = self.changed.wait(st).unwrap_or_else(|p| p.into_inner()),
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return false;
+                    }
+                    st = self.changed.wait_timeout(st, left).unwrap_or_else(|p| p.into_inner()).0;
+                }
+            }
+        }
+        true
+    }
+
+    /// Block until the program started, or why it could not.
+    pub fn wait_started(&self) -> Result<Started, SandboxError> {
+        if !self.wait_for(Some(START_TIMEOUT), |s| s.started.is_some() || s.error.is_some() || s.ended) {
+            self.signal(libc::SIGKILL);
+            return Err(SandboxError::Setup("the sandbox did not start within 60 s".into()));
+        }
+        let st = self.lock();
+        match (&st.started, &st.error) {
+            (Some(s), _) => Ok(s.clone()),
+            (None, Some(e)) => Err(e.clone()),
+            (None, None) => Err(SandboxError::Setup("the runner exited without starting the program".into())),
+        }
+    }
+
+    /// The program's (code, signal) once known; None if `timeout` passed first. A runner that
+    /// ended without saying reports death by SIGKILL (it was killed with its process group).
+    pub fn wait_exit(&self, timeout: Option<Duration>) -> Option<Result<(Option<i32>, Option<i32>), SandboxError>> {
+        if !self.wait_for(timeout, |s| s.exit.is_some() || s.ended) {
+            return None;
+        }
+        let st = self.lock();
+        Some(match (st.exit, &st.error) {
+            (Some(e), _) => Ok(e),
+            (None, Some(err)) if st.started.is_none() => Err(err.clone()),
+            _ => Ok((None, Some(libc::SIGKILL))),
+        })
+    }
+
+    pub fn has_exited(&self) -> bool {
+        let st = self.lock();
+        st.exit.is_some() || st.ended
+    }
+
+    /// Wait for the runner itself to be gone.
+    pub fn wait_ended(&self, timeout: Option<Duration>) -> bool {
+        self.wait_for(timeout, |s| s.ended)
+    }
+
+    pub fn ended(&self) -> bool {
+        self.lock().ended
+    }
+
+    /// Signal the runner (see `runner` for what each signal means). No-op once it is reaped.
+    pub fn signal(&self, sig: i32) {
+        let st = self.lock();
+        if !st.ended {
+            let _ = sys::kill(self.pid, sig);
+        }
+    }
+
+    fn follow(self: Arc<Self>, status: OwnedFd) {
+        let mut file = std::fs::File::from(status);
+        let mut reader = LineReader::default();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = match file.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let events = reader.push(&chunk[..n]);
+            let mut st = self.lock();
+            for ev in events {
+                match ev {
+                    Event::Started { pid, init_pid, init_start, limits, cgroups } => {
+                        st.started = Some(Started { pid, init_pid, init_start, limits, cgroups })
+                    }
+                    Event::Exit { code, signal } => st.exit = Some((code, signal)),
+                    Event::Error { code, message } => st.error = Some(SandboxError::from_wire(&code, message)),
+                    Event::Ended => {}
+                }
+            }
+            self.changed.notify_all();
+        }
+        // EOF: the runner is exiting. Wait for it without reaping, then reap under the lock so
+        // `signal` never targets a pid that could have been recycled.
+        let _ = sys::wait_exited_nowait(self.pid);
+        let mut st = self.lock();
+        let _ = sys::waitpid(self.pid, false);
+        st.ended = true;
+        self.changed.notify_all();
+    }
+}
+
+/// All runners are spawned from one thread that lives as long as the process: the runner's
+/// parent-death signal fires when the spawning *thread* exits, and it must mean "the gateway died".
+fn spawn_on_spawner_thread(cmd: Command) -> std::io::Result<Child> {
+    type Job = (Command, mpsc::Sender<std::io::Result<Child>>);
+    static SPAWNER: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+    let tx = SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("orbit-sandbox-spawner".into())
+            .spawn(move || {
+                for (mut cmd, reply) in rx {
+                    let _ = reply.send(cmd.spawn());
+                }
+            })
+            .expect("spawning the sandbox spawner thread");
+        Mutex::new(tx)
+    });
+    let (reply_tx, reply_rx) = mpsc::channel();
+    tx.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .send((cmd, reply_tx))
+        .map_err(|_| std::io::Error::other("sandbox spawner thread is gone"))?;
+    reply_rx.recv().map_err(|_| std::io::Error::other("sandbox spawner thread is gone"))?
+}
+
+/// A started runner with the program's output pipes.
+pub struct Launched {
+    pub runner: Arc<Runner>,
+    pub stdout: Option<ChildStdout>,
+    pub stderr: Option<ChildStderr>,
+}
+
+fn pipe_above_stdio() -> Result<(OwnedFd, OwnedFd), SandboxError> {
+    let (r, w) = sys::pipe().map_err(|e| SandboxError::os("pipe", &e))?;
+    // Numbered above 4 so mapping them onto fds 3 and 4 in the child cannot clobber each other.
+    let r2 = sys::dup_above(r.as_fd(), 10).map_err(|e| SandboxError::os("dup", &e))?;
+    let w2 = sys::dup_above(w.as_fd(), 10).map_err(|e| SandboxError::os("dup", &e))?;
+    Ok((r2, w2))
+}
+
+/// Spawn the runner for `req` and start following it.
+pub fn launch(runner_path: &Path, req: &Request) -> Result<Launched, SandboxError> {
+    let body = serde_json::to_vec(req).map_err(|e| SandboxError::Invalid(e.to_string()))?;
+    let (req_r, req_w) = pipe_above_stdio()?;
+    let (status_r, status_w) = pipe_above_stdio()?;
+    let mut cmd = Command::new(runner_path);
+    // The runner needs no environment: the program's comes from the spec, never from the gateway.
+    cmd.env_clear().stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    sys::map_fds(&mut cmd, vec![(req_r.as_raw_fd(), REQUEST_FD), (status_w.as_raw_fd(), STATUS_FD)]);
+    let mut child = spawn_on_spawner_thread(cmd).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => SandboxError::RunnerNotFound(format!("{} does not exist", runner_path.display())),
+        _ => SandboxError::os(&format!("spawn {}", runner_path.display()), &e),
+    })?;
+    drop((req_r, status_w));
+    let runner = Arc::new(Runner { pid: child.id() as i32, state: Mutex::default(), changed: Condvar::new() });
+    let follower = runner.clone();
+    std::thread::Builder::new()
+        .name("orbit-sandbox-status".into())
+        .spawn(move || follower.follow(status_r))
+        .map_err(|e| SandboxError::os("spawn status thread", &e))?;
+    // A runner that died early makes this fail with EPIPE; its status tells the story.
+    let _ = std::fs::File::from(req_w).write_all(&body);
+    Ok(Launched { runner, stdout: child.stdout.take(), stderr: child.stderr.take() })
+}

@@ -1,13 +1,24 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
+import * as events from './events.ts'
+import * as jobs from './jobs.ts'
 import { securityScheme, securitySchemeName } from './security.ts'
 import * as system from './system.ts'
 
 export * from './errors.ts'
+export * from './events.ts'
+export * from './jobs.ts'
 export * from './security.ts'
 export * from './system.ts'
 
 /** Every route of the contract; the server must register a handler for each, and only these. */
-export const routes = [system.healthz, system.getSystemInfo] as const
+export const routes = [
+  system.healthz,
+  system.getSystemInfo,
+  events.streamEvents,
+  jobs.listJobs,
+  jobs.getJob,
+  jobs.cancelJob,
+] as const
 
 export const documentConfig = {
   openapi: '3.1.0',
@@ -25,6 +36,8 @@ export const documentConfig = {
 // biome-ignore lint/suspicious/noExplicitAny: any app, whatever its env, has the same registry
 export function registerComponents(app: OpenAPIHono<any>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', securitySchemeName, securityScheme)
+  // The stream's body is text, so no route references Event; register it so clients get the type.
+  app.openAPIRegistry.register('Event', events.EventEnvelope)
 }
 
 /** The OpenAPI document the contract alone describes, independent of any server. */

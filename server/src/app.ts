@@ -5,6 +5,8 @@ import { registerComponents } from '../../openapi/index.ts'
 import type { Deps } from './deps.ts'
 import { OrbitError, problemResponse } from './errors.ts'
 import type { AuthEnv } from './middleware/scope-guard.ts'
+import { eventRoutes } from './routes/events.ts'
+import { jobRoutes } from './routes/jobs.ts'
 import { systemRoutes } from './routes/system.ts'
 import { serveSpa } from './static.ts'
 
@@ -48,6 +50,8 @@ export function createApp(deps: Deps): OpenAPIHono<AuthEnv> {
   )
 
   systemRoutes(app, deps)
+  eventRoutes(app, deps)
+  jobRoutes(app, deps)
 
   app.all('/api/*', () => {
     throw new OrbitError('ENOTFOUND', 'no such API route')

@@ -1,6 +1,8 @@
 import type { SystemInfo } from '../../openapi/index.ts'
 import type { Config } from './config.ts'
 import type { Db } from './db/open.ts'
+import type { EventBus } from './events/bus.ts'
+import type { JobQueue } from './jobs/queue.ts'
 import type { TokenVerifier } from './middleware/scope-guard.ts'
 
 /** What the gateway needs from the native core; the real one is native/index.ts. */
@@ -16,6 +18,10 @@ export interface Deps {
   version: string
   installationId: string
   verifyToken: TokenVerifier
+  /** Every state change, stored and streamed (GET /api/events). */
+  events: EventBus
+  /** Long work as durable jobs; services register their kinds before it starts. */
+  jobs: JobQueue
   /** The built SPA (web/dist); when absent, `/` answers with a hint to build it. */
   staticDir?: string
 }

@@ -9,6 +9,8 @@ import { loadCore } from './core.ts'
 import { openDb } from './db/open.ts'
 import { installationId } from './db/settings.ts'
 import type { Core } from './deps.ts'
+import { EventBus } from './events/bus.ts'
+import { JobQueue } from './jobs/queue.ts'
 import { adminTokenVerifier } from './middleware/scope-guard.ts'
 import { ensureAdminToken } from './token-file.ts'
 
@@ -39,6 +41,10 @@ export async function startGateway(config: Config, options: { core?: Core } = {}
   const db = openDb(join(config.dataDir, 'orbit.db'))
   const adminToken = ensureAdminToken(config.dataDir)
   const core = options.core ?? (await loadCore())
+  const events = new EventBus(db)
+  const jobs = new JobQueue(db, events)
+  // Services register their job kinds here, before the queue recovers and starts.
+  jobs.start()
   const app = createApp({
     db,
     core,
@@ -46,6 +52,8 @@ export async function startGateway(config: Config, options: { core?: Core } = {}
     version: orbitVersion(),
     installationId: installationId(db),
     verifyToken: adminTokenVerifier(adminToken),
+    events,
+    jobs,
     staticDir: webDist,
   })
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port })
@@ -61,7 +69,10 @@ export async function startGateway(config: Config, options: { core?: Core } = {}
     adminToken,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => {
+        server.close(async () => {
+          // Resumable jobs go back to queued, others end canceled; see jobs/queue.ts.
+          await jobs.shutdown()
+          events.close()
           db.$client.close()
           resolve()
         })

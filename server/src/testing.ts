@@ -8,6 +8,8 @@ import { loadCore } from './core.ts'
 import { openDb } from './db/open.ts'
 import { installationId } from './db/settings.ts'
 import type { Deps } from './deps.ts'
+import { EventBus, type EventBusOptions } from './events/bus.ts'
+import { JobQueue, type JobQueueOptions } from './jobs/queue.ts'
 import { adminTokenVerifier, type TokenVerifier } from './middleware/scope-guard.ts'
 
 export const testToken = 'test-admin-token-0123456789abcdef'
@@ -16,13 +18,23 @@ export interface TestApp {
   app: ReturnType<typeof createApp>
   deps: Deps
   dataDir: string
-  cleanup(): void
+  /** Stops the jobs, closes the bus and the database, removes the data dir. */
+  cleanup(): Promise<void>
 }
 
-export async function makeTestApp(options: { verifyToken?: TokenVerifier } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  verifyToken?: TokenVerifier
+  events?: EventBusOptions
+  jobs?: JobQueueOptions
+  /** Runs before the job queue starts: register job kinds here. */
+  setup?: (deps: Deps) => void
+}
+
+export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'orbit-test-'))
   const config = loadConfig({ dataDir, port: 0 }, {})
   const db = openDb(join(dataDir, 'orbit.db'))
+  const events = new EventBus(db, options.events)
   const deps: Deps = {
     db,
     core: await loadCore(),
@@ -30,12 +42,18 @@ export async function makeTestApp(options: { verifyToken?: TokenVerifier } = {})
     version: '0.0.0-test',
     installationId: installationId(db),
     verifyToken: options.verifyToken ?? adminTokenVerifier(testToken),
+    events,
+    jobs: new JobQueue(db, events, options.jobs),
   }
+  options.setup?.(deps)
+  deps.jobs.start()
   return {
     app: createApp(deps),
     deps,
     dataDir,
-    cleanup() {
+    async cleanup() {
+      await deps.jobs.shutdown(1000)
+      events.close()
       db.$client.close()
       rmSync(dataDir, { recursive: true, force: true })
     },

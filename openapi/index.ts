@@ -1,9 +1,11 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
+import * as docs from './docs.ts'
 import * as events from './events.ts'
 import * as jobs from './jobs.ts'
 import { securityScheme, securitySchemeName } from './security.ts'
 import * as system from './system.ts'
 
+export * from './docs.ts'
 export * from './errors.ts'
 export * from './events.ts'
 export * from './jobs.ts'
@@ -14,6 +16,8 @@ export * from './system.ts'
 export const routes = [
   system.healthz,
   system.getSystemInfo,
+  docs.getOpenApiDocument,
+  docs.getApiDocs,
   events.streamEvents,
   jobs.listJobs,
   jobs.getJob,

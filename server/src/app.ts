@@ -5,6 +5,7 @@ import { registerComponents } from '../../openapi/index.ts'
 import type { Deps } from './deps.ts'
 import { OrbitError, problemResponse } from './errors.ts'
 import type { AuthEnv } from './middleware/scope-guard.ts'
+import { docsRoutes } from './routes/docs.ts'
 import { eventRoutes } from './routes/events.ts'
 import { jobRoutes } from './routes/jobs.ts'
 import { systemRoutes } from './routes/system.ts'
@@ -50,6 +51,7 @@ export function createApp(deps: Deps): OpenAPIHono<AuthEnv> {
   )
 
   systemRoutes(app, deps)
+  docsRoutes(app, deps)
   eventRoutes(app, deps)
   jobRoutes(app, deps)
 

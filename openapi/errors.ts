@@ -6,6 +6,8 @@ export const ErrorCode = z
     'EVALIDATION',
     'EUNAUTHENTICATED',
     'EFORBIDDEN',
+    'EBAD_HOST',
+    'EBAD_ORIGIN',
     'ENOTFOUND',
     'ECONFLICT',
     'EPAYLOAD_TOO_LARGE',

@@ -144,7 +144,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /** @enum {string} */
-        ErrorCode: "EVALIDATION" | "EUNAUTHENTICATED" | "EFORBIDDEN" | "ENOTFOUND" | "ECONFLICT" | "EPAYLOAD_TOO_LARGE" | "EUNSUPPORTED_MEDIA_TYPE" | "ECORE" | "EINTERNAL";
+        ErrorCode: "EVALIDATION" | "EUNAUTHENTICATED" | "EFORBIDDEN" | "EBAD_HOST" | "EBAD_ORIGIN" | "ENOTFOUND" | "ECONFLICT" | "EPAYLOAD_TOO_LARGE" | "EUNSUPPORTED_MEDIA_TYPE" | "ECORE" | "EINTERNAL";
         Event: {
             /** @description Depends on `type`: job.progress carries {id, kind, containerId, phase, progress}; every other job.* event carries the whole Job after the change */
             data?: unknown;

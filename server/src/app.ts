@@ -4,7 +4,9 @@ import { HTTPException } from 'hono/http-exception'
 import { registerComponents } from '../../openapi/index.ts'
 import type { Deps } from './deps.ts'
 import { OrbitError, problemResponse } from './errors.ts'
+import { hostAndOrigin } from './middleware/host-origin.ts'
 import type { AuthEnv } from './middleware/scope-guard.ts'
+import { securityHeaders } from './middleware/security-headers.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { eventRoutes } from './routes/events.ts'
 import { jobRoutes } from './routes/jobs.ts'
@@ -40,6 +42,8 @@ export function createApp(deps: Deps): OpenAPIHono<AuthEnv> {
   })
   registerComponents(app)
 
+  app.use('*', securityHeaders())
+  app.use('*', hostAndOrigin({ allowedHosts: deps.config.allowedHosts }))
   app.use(
     '/api/*',
     bodyLimit({

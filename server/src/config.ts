@@ -8,6 +8,8 @@ export interface Config {
   port: number
   dataDir: string
   maxBodyBytes: number
+  /** Host names the gateway answers to besides the loopback names (DNS-rebinding defence). */
+  allowedHosts: string[]
 }
 
 const defaultsPath = fileURLToPath(new URL('../../config/orbit.toml', import.meta.url))
@@ -33,6 +35,7 @@ export function loadConfig(
     port: Number(server.port),
     dataDir: String(data.dir),
     maxBodyBytes: Number(limits.max_body_bytes),
+    allowedHosts: Array.isArray(server.allowed_hosts) ? server.allowed_hosts.map(String) : [],
   }
   const dataDir = resolve(cwd, overrides.dataDir ?? env.ORBIT_DATA ?? config.dataDir)
   const localPath = resolve(dataDir, 'config.local.toml')
@@ -45,10 +48,12 @@ export function loadConfig(
       ...(ls.host !== undefined ? { host: String(ls.host) } : {}),
       ...(ls.port !== undefined ? { port: Number(ls.port) } : {}),
       ...(ll.max_body_bytes !== undefined ? { maxBodyBytes: Number(ll.max_body_bytes) } : {}),
+      ...(Array.isArray(ls.allowed_hosts) ? { allowedHosts: ls.allowed_hosts.map(String) } : {}),
     }
   }
   if (env.ORBIT_HOST) config.host = env.ORBIT_HOST
   if (env.ORBIT_PORT) config.port = Number(env.ORBIT_PORT)
+  if (env.ORBIT_ALLOWED_HOSTS) config.allowedHosts = env.ORBIT_ALLOWED_HOSTS.split(',').map((h) => h.trim())
   config = { ...config, ...overrides, dataDir }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new Error(`invalid port ${config.port}: expected 0-65535`)

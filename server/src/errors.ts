@@ -6,6 +6,8 @@ const titles: Record<ErrorCode, [number, string]> = {
   EVALIDATION: [400, 'The request is invalid'],
   EUNAUTHENTICATED: [401, 'Authentication required'],
   EFORBIDDEN: [403, 'Missing scope'],
+  EBAD_HOST: [421, 'Unknown host name'],
+  EBAD_ORIGIN: [403, 'Cross-origin request refused'],
   ENOTFOUND: [404, 'Not found'],
   ECONFLICT: [409, 'Conflict'],
   EPAYLOAD_TOO_LARGE: [413, 'Request body too large'],

@@ -19,6 +19,9 @@ import { fileURLToPath } from 'node:url'
 const nativeDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'native')
 const addon = join(nativeDir, 'orbit_core.node')
 const built = join(nativeDir, 'target', 'release', 'liborbit_core.so')
+// The sandbox runner executable; the core looks for it beside the addon.
+const runner = join(nativeDir, 'orbit-sandbox')
+const runnerBuilt = join(nativeDir, 'target', 'release', 'orbit-sandbox')
 const inputs = ['src', 'Cargo.toml', 'Cargo.lock', join('.cargo', 'config.toml')].map((p) =>
   join(nativeDir, p),
 )
@@ -56,7 +59,7 @@ function findCargo() {
 }
 
 const installedAt = existsSync(addon) ? statSync(addon).mtimeMs : 0
-if (installedAt > 0 && Math.max(...inputs.map(newestMtime)) <= installedAt) {
+if (installedAt > 0 && existsSync(runner) && Math.max(...inputs.map(newestMtime)) <= installedAt) {
   console.log('build-native: native/orbit_core.node is up to date')
   process.exit(0)
 }
@@ -70,13 +73,18 @@ if (cargo.error) fail(`cannot run cargo: ${cargo.error.message}`)
 if (cargo.status !== 0)
   fail(`cargo build failed (exit ${cargo.status ?? cargo.signal}); see the errors above`)
 if (!existsSync(built)) fail(`cargo succeeded but ${built} is missing`)
+if (!existsSync(runnerBuilt)) fail(`cargo succeeded but ${runnerBuilt} is missing`)
 
-// Copy beside, then rename: a process loading the addon never sees a half-written file.
-const temp = `${addon}.${process.pid}.tmp`
-try {
-  copyFileSync(built, temp)
-  renameSync(temp, addon)
-} catch (error) {
-  rmSync(temp, { force: true })
-  fail(`cannot install ${addon}: ${error instanceof Error ? error.message : String(error)}`)
+/** Copy beside, then rename: a process loading the file never sees it half-written. */
+function install(from, to) {
+  const temp = `${to}.${process.pid}.tmp`
+  try {
+    copyFileSync(from, temp)
+    renameSync(temp, to)
+  } catch (error) {
+    rmSync(temp, { force: true })
+    fail(`cannot install ${to}: ${error instanceof Error ? error.message : String(error)}`)
+  }
 }
+install(runnerBuilt, runner)
+install(built, addon)

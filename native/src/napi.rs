@@ -10,6 +10,7 @@
 mod callback;
 pub(crate) mod env;
 mod exports;
+mod sandbox;
 pub(crate) mod sys;
 mod task;
 

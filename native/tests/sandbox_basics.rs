@@ -19,7 +19,10 @@ fn exit_codes_and_signals_come_back() {
     assert_eq!(f.status.code, Some(1));
     assert_eq!(run(sh("exit 7")).status.code, Some(7));
     let seg = run(sh("kill -SEGV $$"));
-    assert_eq!((seg.status.code, seg.status.signal), (None, Some(libc::SIGSEGV)));
+    assert_eq!(
+        (seg.status.code, seg.status.signal),
+        (None, Some(libc::SIGSEGV))
+    );
     assert_eq!(t.status.limits.memory, Mechanism::None);
 }
 
@@ -34,8 +37,12 @@ fn echo_hi_reaches_stdout() {
 #[test]
 fn option_like_arguments_arrive_verbatim() {
     init();
-    let args = ["%s\n", "--bind", "/", "/", "--", "-n", "", "a b", "$HOME", "*"];
-    let o = run(spec(json!({"kind": "native", "program": "/usr/bin/printf", "args": args})));
+    let args = [
+        "%s\n", "--bind", "/", "/", "--", "-n", "", "a b", "$HOME", "*",
+    ];
+    let o = run(spec(
+        json!({"kind": "native", "program": "/usr/bin/printf", "args": args}),
+    ));
     assert_eq!(o.status.code, Some(0), "{}", o.stderr);
     assert_eq!(o.stdout, "--bind\n/\n/\n--\n-n\n\na b\n$HOME\n*\n");
 }
@@ -53,14 +60,28 @@ fn env_is_exactly_the_spec_plus_fixed_variables_and_cwd_applies() {
     assert_eq!(o.status.code, Some(0), "{}", o.stderr);
     let lines: Vec<&str> = o.stdout.lines().collect();
     assert!(lines.contains(&"FOO=bar baz"), "{}", o.stdout);
-    assert!(lines.contains(&"HOME=/home/orbit"), "fixed HOME wins: {}", o.stdout);
+    assert!(
+        lines.contains(&"HOME=/home/orbit"),
+        "fixed HOME wins: {}",
+        o.stdout
+    );
     assert!(lines.contains(&"USER=orbit") && lines.contains(&"LOGNAME=orbit"));
-    assert!(!o.stdout.contains("ORBIT_GATEWAY_SECRET"), "gateway env leaked: {}", o.stdout);
+    assert!(
+        !o.stdout.contains("ORBIT_GATEWAY_SECRET"),
+        "gateway env leaked: {}",
+        o.stdout
+    );
     assert_eq!(lines.last(), Some(&"/tmp"));
     // sh adds PWD/OLDPWD/SHLVL itself; nothing else beyond what we set.
-    let names: Vec<&str> = lines[..lines.len() - 1].iter().filter_map(|l| l.split('=').next()).collect();
+    let names: Vec<&str> = lines[..lines.len() - 1]
+        .iter()
+        .filter_map(|l| l.split('=').next())
+        .collect();
     for n in &names {
-        assert!(["FOO", "HOME", "USER", "LOGNAME", "PATH", "PWD", "OLDPWD", "SHLVL", "_"].contains(n), "unexpected {n}");
+        assert!(
+            ["FOO", "HOME", "USER", "LOGNAME", "PATH", "PWD", "OLDPWD", "SHLVL", "_"].contains(n),
+            "unexpected {n}"
+        );
     }
 }
 
@@ -82,8 +103,15 @@ fn output_streams_while_the_program_runs() {
     let n = out.read(&mut buf).unwrap();
     let first_at = start.elapsed();
     assert_eq!(&buf[..n], b"first\n");
-    assert!(first_at < Duration::from_millis(1500), "first chunk came after {first_at:?}");
-    assert_eq!(h.wait_timeout(Duration::ZERO).unwrap(), None, "still running when the first chunk arrived");
+    assert!(
+        first_at < Duration::from_millis(1500),
+        "first chunk came after {first_at:?}"
+    );
+    assert_eq!(
+        h.wait_timeout(Duration::ZERO).unwrap(),
+        None,
+        "still running when the first chunk arrived"
+    );
     let mut rest = String::new();
     out.read_to_string(&mut rest).unwrap();
     assert_eq!(rest, "second\n");
@@ -94,19 +122,39 @@ fn output_streams_while_the_program_runs() {
 #[test]
 fn missing_program_and_bad_cwd_are_coded_errors() {
     init();
-    let err = sandbox::spawn_run(spec(json!({"kind": "native", "program": "/nonexistent/prog"}))).err().unwrap();
+    let err = sandbox::spawn_run(spec(
+        json!({"kind": "native", "program": "/nonexistent/prog"}),
+    ))
+    .err()
+    .unwrap();
     assert_eq!(err.code(), "ENOTFOUND_PROGRAM", "{err}");
-    let err = sandbox::spawn_run(spec(json!({"kind": "native", "program": "no-such-command-orbit"}))).err().unwrap();
+    let err = sandbox::spawn_run(spec(
+        json!({"kind": "native", "program": "no-such-command-orbit"}),
+    ))
+    .err()
+    .unwrap();
     assert_eq!(err.code(), "ENOTFOUND_PROGRAM", "{err}");
     // a host file that exists outside is not a program inside
-    let err = sandbox::spawn_run(spec(json!({"kind": "native", "program": env!("CARGO_BIN_EXE_orbit-sandbox")}))).err().unwrap();
+    let err = sandbox::spawn_run(spec(
+        json!({"kind": "native", "program": env!("CARGO_BIN_EXE_orbit-sandbox")}),
+    ))
+    .err()
+    .unwrap();
     assert_eq!(err.code(), "ENOTFOUND_PROGRAM", "{err}");
-    let err = sandbox::spawn_run(spec(json!({"kind": "native", "program": "/bin/true", "cwd": "/nope"}))).err().unwrap();
+    let err = sandbox::spawn_run(spec(
+        json!({"kind": "native", "program": "/bin/true", "cwd": "/nope"}),
+    ))
+    .err()
+    .unwrap();
     assert_eq!(err.code(), "EINVAL", "{err}");
-    let err = sandbox::spawn_run(spec(json!({"kind": "native", "program": "/etc/passwd"}))).err().unwrap();
+    let err = sandbox::spawn_run(spec(json!({"kind": "native", "program": "/etc/passwd"})))
+        .err()
+        .unwrap();
     assert_eq!(err.code(), "EACCES", "{err}");
     let err = sandbox::spawn_run(spec(json!({"kind": "native", "program": "/bin/true",
-        "binds": [{"src": "/nonexistent-orbit-src", "dst": "/orbit/x"}]}))).err().unwrap();
+        "binds": [{"src": "/nonexistent-orbit-src", "dst": "/orbit/x"}]})))
+    .err()
+    .unwrap();
     assert_eq!(err.code(), "ENOENT", "{err}");
     assert!(err.message().contains("/nonexistent-orbit-src"), "{err}");
 }

@@ -12,7 +12,9 @@ use sandbox_common::*;
 use serde_json::json;
 
 fn in_container(id: &str, script: &str) -> orbit_core::sandbox::RunSpec {
-    spec(json!({"kind": "native", "program": "/bin/sh", "args": ["-c", script], "instance": id, "lingerMs": 200}))
+    spec(
+        json!({"kind": "native", "program": "/bin/sh", "args": ["-c", script], "instance": id, "lingerMs": 200}),
+    )
 }
 
 fn id(tag: &str) -> String {
@@ -25,16 +27,29 @@ fn runs_of_one_container_share_its_sandbox_and_others_do_not() {
     let c1 = id("share");
     let a = sandbox::spawn_run(in_container(&c1, "echo from-a > /tmp/shared; sleep 2")).unwrap();
     std::thread::sleep(Duration::from_millis(200));
-    let b = sandbox::spawn_run(in_container(&c1, "cat /tmp/shared; cat /proc/1/comm; echo $$")).unwrap();
+    let b = sandbox::spawn_run(in_container(
+        &c1,
+        "cat /tmp/shared; cat /proc/1/comm; echo $$",
+    ))
+    .unwrap();
     assert!(b.joined() && !a.joined());
     assert_eq!(a.init_pid(), b.init_pid());
     let ob = finish(&b);
     let lines: Vec<&str> = ob.stdout.lines().collect();
-    assert_eq!(&lines[..2], &["from-a", "orbit-init"], "{}{}", ob.stdout, ob.stderr);
+    assert_eq!(
+        &lines[..2],
+        &["from-a", "orbit-init"],
+        "{}{}",
+        ob.stdout,
+        ob.stderr
+    );
     assert_ne!(lines[2], "1");
     assert_eq!(ob.status.code, Some(0));
     // another container sees nothing of it
-    let other = run(in_container(&id("other"), "test -e /tmp/shared && echo LEAK; echo ok"));
+    let other = run(in_container(
+        &id("other"),
+        "test -e /tmp/shared && echo LEAK; echo ok",
+    ));
     assert_eq!(other.stdout, "ok\n");
     assert_eq!(finish(&a).status.code, Some(0));
     let listed = sandbox::list_instances();
@@ -57,7 +72,10 @@ fn two_starts_at_once_create_one_sandbox() {
         .collect();
     let handles: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     let init = handles[0].init_pid();
-    assert!(handles.iter().all(|h| h.init_pid() == init), "more than one sandbox was made");
+    assert!(
+        handles.iter().all(|h| h.init_pid() == init),
+        "more than one sandbox was made"
+    );
     assert_eq!(handles.iter().filter(|h| !h.joined()).count(), 1);
     for h in &handles {
         assert_eq!(h.wait().unwrap().code, Some(0));
@@ -85,10 +103,18 @@ fn stop_of_one_run_leaves_the_other_runs_of_the_container_running() {
     let a = sandbox::spawn_run(in_container(&c, &format!("sleep {ma}"))).unwrap();
     let b = sandbox::spawn_run(in_container(&c, &format!("sleep {mb}"))).unwrap();
     assert!(b.joined());
-    assert!(eventually(Duration::from_secs(3), || !pids_with(&ma).is_empty() && !pids_with(&mb).is_empty()));
-    assert_eq!(b.stop(Duration::from_millis(500)).unwrap().signal, Some(libc::SIGTERM));
+    assert!(eventually(Duration::from_secs(3), || !pids_with(&ma)
+        .is_empty()
+        && !pids_with(&mb).is_empty()));
+    assert_eq!(
+        b.stop(Duration::from_millis(500)).unwrap().signal,
+        Some(libc::SIGTERM)
+    );
     assert!(pids_with(&mb).is_empty());
-    assert!(!pids_with(&ma).is_empty(), "stopping the joined run took the first one down");
+    assert!(
+        !pids_with(&ma).is_empty(),
+        "stopping the joined run took the first one down"
+    );
     assert!(!a.instance_ended());
     // stopping the last run ends the sandbox
     a.stop(Duration::from_millis(500)).unwrap();
@@ -118,7 +144,11 @@ fn a_run_needing_another_view_is_refused_while_the_container_runs() {
     let dir = TempDir::new("/tmp", "view");
     let a = sandbox::spawn_run(in_container(&c, "sleep 1")).unwrap();
     let mut other = in_container(&c, "true");
-    other.binds.push(orbit_core::sandbox::Bind { src: dir.path().into(), dst: "/orbit/extra".into(), writable: false });
+    other.binds.push(orbit_core::sandbox::Bind {
+        src: dir.path().into(),
+        dst: "/orbit/extra".into(),
+        writable: false,
+    });
     let err = sandbox::spawn_run(other).err().unwrap();
     assert_eq!(err.code(), "ERUNNING", "{err}");
     a.wait().unwrap();
@@ -128,7 +158,11 @@ fn a_run_needing_another_view_is_refused_while_the_container_runs() {
 fn runs_share_one_overlay_whose_writes_land_in_the_layer_only() {
     init();
     let root = TempDir::new("/tmp", "overlay");
-    let (lower, upper, work) = (root.join("runtime"), root.join("c/layer/upper"), root.join("c/layer/work"));
+    let (lower, upper, work) = (
+        root.join("runtime"),
+        root.join("c/layer/upper"),
+        root.join("c/layer/work"),
+    );
     for d in [&lower, &upper, &work] {
         std::fs::create_dir_all(d).unwrap();
     }
@@ -137,10 +171,15 @@ fn runs_share_one_overlay_whose_writes_land_in_the_layer_only() {
     std::os::unix::fs::chown(lower.join("base.txt"), Some(61000), Some(61000)).unwrap();
     let c = id("overlay");
     let mk = |script: &str| {
-        spec(json!({"kind": "native", "program": "/bin/sh", "args": ["-c", script], "instance": c, "lingerMs": 100,
-            "prefix": {"mode": "overlay", "lower": lower, "upper": upper, "work": work}}))
+        spec(
+            json!({"kind": "native", "program": "/bin/sh", "args": ["-c", script], "instance": c, "lingerMs": 100,
+            "prefix": {"mode": "overlay", "lower": lower, "upper": upper, "work": work}}),
+        )
     };
-    let a = sandbox::spawn_run(mk("echo changed > /orbit/prefix/base.txt; echo new > /orbit/prefix/new.txt; sleep 1")).unwrap();
+    let a = sandbox::spawn_run(mk(
+        "echo changed > /orbit/prefix/base.txt; echo new > /orbit/prefix/new.txt; sleep 1",
+    ))
+    .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let b = sandbox::spawn_run(mk("cat /orbit/prefix/base.txt /orbit/prefix/new.txt; grep -c ' /orbit/prefix ' /proc/self/mountinfo")).unwrap();
     assert!(b.joined());
@@ -148,10 +187,20 @@ fn runs_share_one_overlay_whose_writes_land_in_the_layer_only() {
     assert_eq!(ob.stdout, "changed\nnew\n1\n", "{}", ob.stderr);
     a.wait().unwrap();
     assert!(a.wait_instance_ended(Duration::from_secs(5)));
-    assert_eq!(std::fs::read_to_string(lower.join("base.txt")).unwrap(), "base\n", "the base runtime was written");
+    assert_eq!(
+        std::fs::read_to_string(lower.join("base.txt")).unwrap(),
+        "base\n",
+        "the base runtime was written"
+    );
     assert!(!lower.join("new.txt").exists());
-    assert_eq!(std::fs::read_to_string(upper.join("new.txt")).unwrap(), "new\n");
-    assert_eq!(std::fs::read_to_string(upper.join("base.txt")).unwrap(), "changed\n");
+    assert_eq!(
+        std::fs::read_to_string(upper.join("new.txt")).unwrap(),
+        "new\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(upper.join("base.txt")).unwrap(),
+        "changed\n"
+    );
     // the layer persists into the next sandbox of the container
     let o = run(mk("cat /orbit/prefix/new.txt"));
     assert_eq!(o.stdout, "new\n");

@@ -39,7 +39,15 @@ fn host_home_data_dir_other_containers_and_tmp_are_not_visible() {
     })));
     assert_eq!(o.status.code, Some(0), "{}", o.stderr);
     let lines: Vec<&str> = o.stdout.lines().collect();
-    for bad in ["ROOT_VISIBLE", "ROOT_LISTED", "DATA_VISIBLE", "HOST_TMP_VISIBLE", "TMP_NOT_EMPTY", "OLDROOT", "OTHER_CONTAINER"] {
+    for bad in [
+        "ROOT_VISIBLE",
+        "ROOT_LISTED",
+        "DATA_VISIBLE",
+        "HOST_TMP_VISIBLE",
+        "TMP_NOT_EMPTY",
+        "OLDROOT",
+        "OTHER_CONTAINER",
+    ] {
         assert!(!lines.contains(&bad), "{bad}: {}", o.stdout);
     }
     // /home holds only the orbit home; the prefix shows container a's layer only
@@ -61,7 +69,10 @@ fn system_dirs_are_read_only_and_tmp_is_private() {
     assert_eq!(o.status.code, Some(0), "{}", o.stderr);
     assert!(!o.stdout.contains("WROTE"), "{}", o.stdout);
     assert_eq!(o.stdout, "inside\nhome\n");
-    assert!(!std::path::Path::new(&format!("/tmp/{host_tmp_name}")).exists(), "sandbox /tmp is the host's");
+    assert!(
+        !std::path::Path::new(&format!("/tmp/{host_tmp_name}")).exists(),
+        "sandbox /tmp is the host's"
+    );
 }
 
 #[test]
@@ -74,10 +85,25 @@ fn proc_knobs_are_read_only_and_sensitive_files_masked() {
          echo keys=$(wc -c < /proc/keys) timer=$(wc -c < /proc/timer_list); \
          grep -q ' /proc/sys proc ro' /proc/mounts && echo SYS_RO",
     ));
-    assert!(!o.stdout.contains("CORE_PATTERN_WRITTEN") && !o.stdout.contains("SYSRQ") && !o.stdout.contains("KCORE_READ"), "{}", o.stdout);
-    assert!(o.stdout.contains("keys=0 timer=0"), "masked files read empty: {}", o.stdout);
+    assert!(
+        !o.stdout.contains("CORE_PATTERN_WRITTEN")
+            && !o.stdout.contains("SYSRQ")
+            && !o.stdout.contains("KCORE_READ"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("keys=0 timer=0"),
+        "masked files read empty: {}",
+        o.stdout
+    );
     assert!(o.stdout.contains("SYS_RO"), "{}", o.stdout);
-    assert_eq!(std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap().trim(), "core");
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/kernel/core_pattern")
+            .unwrap()
+            .trim(),
+        "core"
+    );
 }
 
 #[test]
@@ -85,13 +111,20 @@ fn the_program_is_the_unprivileged_orbit_user() {
     init();
     let o = run(sh("id -u; id -g; id -un; id -G; grep -E '^(CapEff|CapPrm|CapBnd|NoNewPrivs)' /proc/self/status; hostname"));
     let lines: Vec<&str> = o.stdout.lines().collect();
-    assert_eq!(&lines[..4], &["61000", "61000", "orbit", "61000"], "{}", o.stdout);
+    assert_eq!(
+        &lines[..4],
+        &["61000", "61000", "orbit", "61000"],
+        "{}",
+        o.stdout
+    );
     assert!(lines.contains(&"CapEff:\t0000000000000000"), "{}", o.stdout);
     assert!(lines.contains(&"CapPrm:\t0000000000000000"), "{}", o.stdout);
     assert!(lines.contains(&"NoNewPrivs:\t1"), "{}", o.stdout);
     assert_eq!(lines.last(), Some(&"orbit"));
     // and it cannot undo the read-only view
-    let o = run(sh("mount -o remount,rw /usr 2>&1; umount /usr 2>&1; touch /usr/x 2>&1 || echo STILL_RO"));
+    let o = run(sh(
+        "mount -o remount,rw /usr 2>&1; umount /usr 2>&1; touch /usr/x 2>&1 || echo STILL_RO",
+    ));
     assert!(o.stdout.contains("STILL_RO"), "{}", o.stdout);
 }
 
@@ -105,7 +138,10 @@ fn pid_one_is_the_init_and_the_program_is_pid_two() {
 }
 
 fn mount_ids(mountinfo: &str) -> std::collections::BTreeSet<String> {
-    mountinfo.lines().filter_map(|l| l.split(' ').next().map(String::from)).collect()
+    mountinfo
+        .lines()
+        .filter_map(|l| l.split(' ').next().map(String::from))
+        .collect()
 }
 
 #[test]
@@ -124,20 +160,36 @@ fn mounts_do_not_propagate_in_either_direction() {
     .unwrap();
     // Inside -> outside: the sandbox made dozens of mounts; the host sees none of them.
     let during = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-    assert_eq!(mount_ids(&during), before, "sandbox mounts leaked to the host");
+    assert_eq!(
+        mount_ids(&during),
+        before,
+        "sandbox mounts leaked to the host"
+    );
     assert!(!during.contains("/orbit/"), "{during}");
     let inside = std::fs::read_to_string(format!("/proc/{}/mountinfo", h.pid())).unwrap();
-    assert!(inside.contains(" /orbit/share ") && inside.contains(" /tmp "), "{inside}");
+    assert!(
+        inside.contains(" /orbit/share ") && inside.contains(" /tmp "),
+        "{inside}"
+    );
     // Outside -> inside: a tmpfs mounted on the host after the start stays invisible inside.
     let sub = share.join("sub");
-    let st = std::process::Command::new("mount").args(["-t", "tmpfs", "orbit-test", sub.to_str().unwrap()]).status().unwrap();
+    let st = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "orbit-test", sub.to_str().unwrap()])
+        .status()
+        .unwrap();
     assert!(st.success());
     std::fs::write(sub.join("over"), "").unwrap();
     std::fs::write(share.join("go"), "").unwrap();
     let o = finish(&h);
-    std::process::Command::new("umount").arg(&sub).status().unwrap();
+    std::process::Command::new("umount")
+        .arg(&sub)
+        .status()
+        .unwrap();
     assert_eq!(o.status.code, Some(0), "{}", o.stderr);
-    assert_eq!(o.stdout, "under\n", "the host's later mount propagated inside");
+    assert_eq!(
+        o.stdout, "under\n",
+        "the host's later mount propagated inside"
+    );
 }
 
 #[test]
@@ -148,7 +200,9 @@ fn no_descriptor_of_the_caller_leaks_into_the_run() {
     let leak2 = std::fs::File::open("/").unwrap();
     sys::set_cloexec(leak1.as_raw_fd(), false).unwrap();
     sys::set_cloexec(leak2.as_raw_fd(), false).unwrap();
-    let o = run(sh("ls /proc/$$/fd | sort -n | tr '\\n' ' '; ls -l /proc/$$/fd/0 | sed 's/.*-> //'"));
+    let o = run(sh(
+        "ls /proc/$$/fd | sort -n | tr '\\n' ' '; ls -l /proc/$$/fd/0 | sed 's/.*-> //'",
+    ));
     assert_eq!(o.stdout, "0 1 2 /dev/null\n", "{}", o.stderr);
     drop((leak1, leak2));
 }
@@ -163,12 +217,24 @@ fn the_run_has_no_controlling_terminal() {
          (echo > /dev/tty) 2>/dev/null && echo TTY_OPEN; test -t 0 && echo STDIN_TTY; echo done",
     ));
     assert!(o.stdout.contains("tty=0 session=2 pid=2"), "{}", o.stdout);
-    assert!(!o.stdout.contains("TTY_OPEN") && !o.stdout.contains("STDIN_TTY"), "{}", o.stdout);
+    assert!(
+        !o.stdout.contains("TTY_OPEN") && !o.stdout.contains("STDIN_TTY"),
+        "{}",
+        o.stdout
+    );
     let py = std::path::Path::new("/usr/bin/python3");
     if py.exists() {
-        let o = run(spec(json!({"kind": "native", "program": "/usr/bin/python3", "args": ["-c",
-            "import fcntl, termios\nfor fd in (0, 1, 2):\n    try:\n        fcntl.ioctl(fd, termios.TIOCSTI, b'x'); print('INJECTED', fd)\n    except OSError as e:\n        print('denied', fd, e.errno)\n"]})));
-        assert_eq!(o.stdout.matches("denied").count(), 3, "{}{}", o.stdout, o.stderr);
+        let o = run(spec(
+            json!({"kind": "native", "program": "/usr/bin/python3", "args": ["-c",
+            "import fcntl, termios\nfor fd in (0, 1, 2):\n    try:\n        fcntl.ioctl(fd, termios.TIOCSTI, b'x'); print('INJECTED', fd)\n    except OSError as e:\n        print('denied', fd, e.errno)\n"]}),
+        ));
+        assert_eq!(
+            o.stdout.matches("denied").count(),
+            3,
+            "{}{}",
+            o.stdout,
+            o.stderr
+        );
     }
     let _ = Duration::ZERO;
 }

@@ -20,7 +20,10 @@ fn stop_leaves_no_process_behind() {
     init();
     let m = marker("stop");
     let h = sandbox::spawn_run(sh(&busy(&m))).unwrap();
-    assert!(eventually(Duration::from_secs(3), || pids_with(&m).len() >= 3), "processes did not start");
+    assert!(
+        eventually(Duration::from_secs(3), || pids_with(&m).len() >= 3),
+        "processes did not start"
+    );
     let start = Instant::now();
     let status = h.stop(Duration::from_millis(500)).unwrap();
     let took = start.elapsed();
@@ -50,8 +53,15 @@ fn killing_the_runner_kills_the_whole_run() {
     let m = marker("runner");
     let h = sandbox::spawn_run(sh(&busy(&m))).unwrap();
     assert!(eventually(Duration::from_secs(3), || pids_with(&m).len() >= 3));
-    std::process::Command::new("kill").args(["-KILL", &h.runner_pid().to_string()]).status().unwrap();
-    assert!(eventually(Duration::from_secs(3), || pids_with(&m).is_empty()), "survivors: {:?}", pids_with(&m));
+    std::process::Command::new("kill")
+        .args(["-KILL", &h.runner_pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(
+        eventually(Duration::from_secs(3), || pids_with(&m).is_empty()),
+        "survivors: {:?}",
+        pids_with(&m)
+    );
     assert_eq!(h.wait().unwrap().signal, Some(libc::SIGKILL));
 }
 
@@ -70,13 +80,20 @@ fn a_dead_gateway_takes_every_run_down() {
         .arg(dir.path())
         .spawn()
         .unwrap();
-    assert!(eventually(Duration::from_secs(3), || pids_with(&m).len() >= 3), "run did not start");
+    assert!(
+        eventually(Duration::from_secs(3), || pids_with(&m).len() >= 3),
+        "run did not start"
+    );
     let status = std::fs::read_to_string(dir.join("status")).unwrap();
     assert!(status.contains(r#""ev":"started""#), "{status}");
     let mut gateway = gateway;
     gateway.kill().unwrap();
     gateway.wait().unwrap();
-    assert!(eventually(Duration::from_secs(3), || pids_with(&m).is_empty()), "survivors: {:?}", pids_with(&m));
+    assert!(
+        eventually(Duration::from_secs(3), || pids_with(&m).is_empty()),
+        "survivors: {:?}",
+        pids_with(&m)
+    );
 }
 
 #[test]
@@ -91,9 +108,15 @@ fn wait_returns_at_program_exit_and_leftovers_get_a_bounded_linger() {
     .unwrap();
     let o = finish(&h);
     assert_eq!(o.status.code, Some(0));
-    assert!(start.elapsed() < Duration::from_secs(2), "wait blocked on a background process");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "wait blocked on a background process"
+    );
     // the background sleep ignores nothing: linger 300 ms, then SIGTERM ends it and the sandbox
-    assert!(h.wait_instance_ended(Duration::from_secs(5)), "sandbox did not end");
+    assert!(
+        h.wait_instance_ended(Duration::from_secs(5)),
+        "sandbox did not end"
+    );
     assert!(pids_with(&m).is_empty());
     assert!(start.elapsed() >= Duration::from_millis(300));
 }
@@ -101,7 +124,13 @@ fn wait_returns_at_program_exit_and_leftovers_get_a_bounded_linger() {
 #[test]
 fn the_sandbox_ends_at_once_when_nothing_is_left() {
     init();
-    let h = sandbox::spawn_run(spec(json!({"kind": "native", "program": "/bin/true", "lingerMs": 60000}))).unwrap();
+    let h = sandbox::spawn_run(spec(
+        json!({"kind": "native", "program": "/bin/true", "lingerMs": 60000}),
+    ))
+    .unwrap();
     h.wait().unwrap();
-    assert!(h.wait_instance_ended(Duration::from_secs(2)), "an empty sandbox waited for its linger");
+    assert!(
+        h.wait_instance_ended(Duration::from_secs(2)),
+        "an empty sandbox waited for its linger"
+    );
 }

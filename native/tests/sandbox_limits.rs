@@ -14,7 +14,9 @@ use serde_json::json;
 /// for the controller that root can write, else rlimit (v2 delegation is not set up here).
 fn expected(controller: &str) -> Mechanism {
     let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-    let v1 = mountinfo.lines().any(|l| l.contains(" - cgroup cgroup ") && l.split(',').any(|o| o == controller));
+    let v1 = mountinfo
+        .lines()
+        .any(|l| l.contains(" - cgroup cgroup ") && l.split(',').any(|o| o == controller));
     if v1 && is_root() {
         Mechanism::CgroupV1
     } else {
@@ -38,15 +40,27 @@ fn the_run_reports_the_mechanism_and_its_cgroup_is_removed_at_the_end() {
         let procs = std::fs::read_to_string(format!("/proc/{}/cgroup", h.pid())).unwrap();
         let mem = procs.lines().find(|l| l.contains(":memory:")).unwrap();
         assert!(mem.contains("/orbit/"), "{mem}");
-        let dir = PathBuf::from("/sys/fs/cgroup/memory").join(mem.rsplit_once(':').unwrap().1.trim_start_matches('/'));
-        assert_eq!(std::fs::read_to_string(dir.join("memory.limit_in_bytes")).unwrap().trim(), "67108864");
+        let dir = PathBuf::from("/sys/fs/cgroup/memory")
+            .join(mem.rsplit_once(':').unwrap().1.trim_start_matches('/'));
+        assert_eq!(
+            std::fs::read_to_string(dir.join("memory.limit_in_bytes"))
+                .unwrap()
+                .trim(),
+            "67108864"
+        );
         groups.push(dir);
     }
     if limits.pids == Mechanism::CgroupV1 {
         let procs = std::fs::read_to_string(format!("/proc/{}/cgroup", h.pid())).unwrap();
         let line = procs.lines().find(|l| l.contains(":pids:")).unwrap();
-        let dir = PathBuf::from("/sys/fs/cgroup/pids").join(line.rsplit_once(':').unwrap().1.trim_start_matches('/'));
-        assert_eq!(std::fs::read_to_string(dir.join("pids.max")).unwrap().trim(), "52");
+        let dir = PathBuf::from("/sys/fs/cgroup/pids")
+            .join(line.rsplit_once(':').unwrap().1.trim_start_matches('/'));
+        assert_eq!(
+            std::fs::read_to_string(dir.join("pids.max"))
+                .unwrap()
+                .trim(),
+            "52"
+        );
         groups.push(dir);
     }
     let o = finish(&h);
@@ -67,10 +81,16 @@ fn a_memory_hog_under_a_small_limit_dies() {
         "limits": {"memoryBytes": 33554432}
     })));
     assert!(!o.stdout.contains("survived"), "{}", o.stdout);
-    assert!(o.status.signal == Some(libc::SIGKILL) || o.status.code != Some(0), "{:?}", o.status);
+    assert!(
+        o.status.signal == Some(libc::SIGKILL) || o.status.code != Some(0),
+        "{:?}",
+        o.status
+    );
     assert_ne!(o.status.limits.memory, Mechanism::None);
     // the same program without a limit survives (so the limit, not the program, killed it)
-    let o = run(sh("x=$(head -c 67108864 /dev/zero | tr '\\0' a); echo survived ${#x}"));
+    let o = run(sh(
+        "x=$(head -c 67108864 /dev/zero | tr '\\0' a); echo survived ${#x}",
+    ));
     assert_eq!(o.stdout, "survived 67108864\n");
 }
 
@@ -82,6 +102,11 @@ fn a_fork_bomb_hits_the_process_limit() {
         "args": ["-c", "i=0; while [ $i -lt 40 ]; do sleep 2 & i=$((i+1)); done; echo spawned"],
         "limits": {"pids": 8}
     })));
-    assert!(o.stderr.to_lowercase().contains("fork"), "stderr: {} / stdout: {}", o.stderr, o.stdout);
+    assert!(
+        o.stderr.to_lowercase().contains("fork"),
+        "stderr: {} / stdout: {}",
+        o.stderr,
+        o.stdout
+    );
     assert_ne!(o.status.code, Some(0));
 }

@@ -17,7 +17,11 @@ fn run_unprivileged(dir: &TempDir, request: Value) -> (Vec<Value>, String) {
     std::fs::copy(env!("CARGO_BIN_EXE_orbit-sandbox"), &runner).unwrap();
     std::fs::write(dir.join("req.json"), request.to_string()).unwrap();
     let out = Command::new("setpriv")
-        .args([format!("--reuid={NOBODY}"), format!("--regid={NOBODY}"), "--clear-groups".into()])
+        .args([
+            format!("--reuid={NOBODY}"),
+            format!("--regid={NOBODY}"),
+            "--clear-groups".into(),
+        ])
         .arg("/bin/sh")
         .arg("-c")
         .arg(r#"exec "$0" 3<"$1/req.json" 4>"$1/status""#)
@@ -26,7 +30,10 @@ fn run_unprivileged(dir: &TempDir, request: Value) -> (Vec<Value>, String) {
         .output()
         .unwrap();
     let status = std::fs::read_to_string(dir.join("status")).unwrap();
-    let events = status.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let events = status
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     (events, String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
@@ -35,7 +42,11 @@ fn an_unprivileged_caller_gets_the_same_sandbox_in_a_user_namespace() {
     assert!(is_root(), "the test needs root to switch to nobody");
     let dir = TempDir::new("/tmp", "userns");
     std::os::unix::fs::chown(dir.path(), Some(NOBODY), Some(NOBODY)).unwrap();
-    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
     let (lower, upper, work) = (dir.join("lower"), dir.join("upper"), dir.join("work"));
     for d in [&lower, &upper, &work] {
         std::fs::create_dir(d).unwrap();
@@ -52,10 +63,16 @@ fn an_unprivileged_caller_gets_the_same_sandbox_in_a_user_namespace() {
             "limits": {"memoryBytes": 268435456}}}),
     );
     assert_eq!(events[0]["ev"], "started", "{events:?}");
-    assert_eq!(events[0]["limits"]["memory"], "rlimit", "no cgroup is writable for nobody");
+    assert_eq!(
+        events[0]["limits"]["memory"], "rlimit",
+        "no cgroup is writable for nobody"
+    );
     assert_eq!(events[1], json!({"ev": "exit", "code": 0, "signal": null}));
     assert_eq!(events.last().unwrap()["ev"], "ended");
-    assert_eq!(stdout, "61000\norbit\norbit-init\nbase\nCapEff:\t0000000000000000\nend\n");
+    assert_eq!(
+        stdout,
+        "61000\norbit\norbit-init\nbase\nCapEff:\t0000000000000000\nend\n"
+    );
     // the write landed in the upper dir, owned by the caller outside
     let meta = std::fs::metadata(upper.join("new.txt")).unwrap();
     assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), NOBODY);

@@ -19,7 +19,9 @@ const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../test/fixtures");
 
 /// test/fixtures/build/<name>.exe if scripts/build-fixtures.mjs made it, else compiled here.
 fn fixture(name: &str, source: &str, extra: &[&str], out_dir: &Path) -> PathBuf {
-    let built = Path::new(FIXTURES).join("build").join(format!("{name}.exe"));
+    let built = Path::new(FIXTURES)
+        .join("build")
+        .join(format!("{name}.exe"));
     if built.is_file() {
         return built;
     }
@@ -42,7 +44,9 @@ fn copy_into(dir: &Path, exe: &Path, name: &str) {
 }
 
 fn pid_ns(pid: i32) -> u64 {
-    std::fs::metadata(format!("/proc/{pid}/ns/pid")).map(|m| m.ino()).unwrap()
+    std::fs::metadata(format!("/proc/{pid}/ns/pid"))
+        .map(|m| m.ino())
+        .unwrap()
 }
 
 /// Host pids and names of the processes in pid namespace `ns`.
@@ -51,8 +55,22 @@ fn namespace_members(ns: u64) -> Vec<(u32, String)> {
         .unwrap()
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|p| std::fs::metadata(format!("/proc/{p}/ns/pid")).map(|m| m.ino()).ok() == Some(ns) && ns != 0)
-        .map(|p| (p, std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default().trim().to_string()))
+        .filter(|p| {
+            std::fs::metadata(format!("/proc/{p}/ns/pid"))
+                .map(|m| m.ino())
+                .ok()
+                == Some(ns)
+                && ns != 0
+        })
+        .map(|p| {
+            (
+                p,
+                std::fs::read_to_string(format!("/proc/{p}/comm"))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+            )
+        })
         .collect()
 }
 
@@ -64,7 +82,12 @@ fn win32_programs_run_isolated_in_a_container() {
     std::fs::create_dir_all(&bin).unwrap();
     let hello = fixture("hello", "hello.c", &[], &bin);
     let probe = fixture("escape-probe", "escape-probe.c", &[], &bin);
-    let acme = fixture("acme-v1", "acme.c", &["-DACME_VERSION=\"1.0.0\"", "-lshell32", "-ladvapi32"], &bin);
+    let acme = fixture(
+        "acme-v1",
+        "acme.c",
+        &["-DACME_VERSION=\"1.0.0\"", "-lshell32", "-ladvapi32"],
+        &bin,
+    );
 
     // 1. Base runtime: wineboot --init into a plain writable bind.
     let runtime = root.join("runtimes/base");
@@ -76,7 +99,10 @@ fn win32_programs_run_isolated_in_a_container() {
     })));
     assert_eq!(o.status.code, Some(0), "wineboot: {}", o.stderr);
     assert!(runtime.join("system.reg").is_file() && runtime.join("drive_c/windows").is_dir());
-    assert_eq!(std::fs::metadata(runtime.join("system.reg")).unwrap().uid(), 61000);
+    assert_eq!(
+        std::fs::metadata(runtime.join("system.reg")).unwrap().uid(),
+        61000
+    );
 
     // 2. A container: its layer over the runtime, with the test programs in it.
     let c = root.join("containers/c1/layer");
@@ -85,49 +111,131 @@ fn win32_programs_run_isolated_in_a_container() {
     std::fs::create_dir_all(&work).unwrap();
     std::os::unix::fs::chown(upper.join("drive_c"), Some(61000), Some(61000)).unwrap();
     std::os::unix::fs::chown(upper.join("drive_c/Apps"), Some(61000), Some(61000)).unwrap();
-    for (exe, name) in [(&hello, "hello.exe"), (&probe, "escape-probe.exe"), (&acme, "acme.exe")] {
+    for (exe, name) in [
+        (&hello, "hello.exe"),
+        (&probe, "escape-probe.exe"),
+        (&acme, "acme.exe"),
+    ] {
         copy_into(&upper.join("drive_c/Apps"), exe, name);
     }
     let prefix = json!({"mode": "overlay", "lower": runtime, "upper": upper, "work": work});
     let wine = |program: &str, args: Vec<String>, instance: Option<&str>| -> RunSpec {
-        spec(json!({"kind": "wine", "program": program, "args": args, "prefix": prefix,
-            "env": {"ORBIT_TEST_ENV": "x y"}, "instance": instance, "lingerMs": 5000}))
+        spec(
+            json!({"kind": "wine", "program": program, "args": args, "prefix": prefix,
+            "env": {"ORBIT_TEST_ENV": "x y"}, "instance": instance, "lingerMs": 5000}),
+        )
     };
 
-    let o = run(wine("C:\\Apps\\hello.exe", vec!["--bind".into(), "/".into(), "/".into(), "--".into(), "a b".into()], None));
+    let o = run(wine(
+        "C:\\Apps\\hello.exe",
+        vec![
+            "--bind".into(),
+            "/".into(),
+            "/".into(),
+            "--".into(),
+            "a b".into(),
+        ],
+        None,
+    ));
     assert_eq!(o.status.code, Some(5), "{}{}", o.stdout, o.stderr);
     let lines: Vec<&str> = o.stdout.lines().collect();
     assert_eq!(lines[0], "hello from win32");
-    assert_eq!(&lines[2..7], &["arg[1]=--bind", "arg[2]=/", "arg[3]=/", "arg[4]=--", "arg[5]=a b"]);
+    assert_eq!(
+        &lines[2..7],
+        &[
+            "arg[1]=--bind",
+            "arg[2]=/",
+            "arg[3]=/",
+            "arg[4]=--",
+            "arg[5]=a b"
+        ]
+    );
     assert!(lines.contains(&"cwd=C:\\Apps"), "{}", o.stdout);
-    assert!(lines.contains(&"env[ORBIT_TEST_ENV]=x y") && lines.contains(&"env[USERNAME]=orbit"), "{}", o.stdout);
-    assert!(!runtime.join("drive_c/Apps").exists(), "the run wrote into the base runtime");
+    assert!(
+        lines.contains(&"env[ORBIT_TEST_ENV]=x y") && lines.contains(&"env[USERNAME]=orbit"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        !runtime.join("drive_c/Apps").exists(),
+        "the run wrote into the base runtime"
+    );
 
     // 3. No way out through Wine's path forms. Host targets get a marker if anything escapes.
     let outside = TempDir::new("/tmp", "escape-target");
     let other = root.join("containers/c2");
     std::fs::create_dir_all(&other).unwrap();
-    let args: Vec<String> = vec!["--keep".into(), outside.path().display().to_string(), "/root".into(), other.display().to_string()];
+    let args: Vec<String> = vec![
+        "--keep".into(),
+        outside.path().display().to_string(),
+        "/root".into(),
+        other.display().to_string(),
+    ];
     let o = run(wine("C:\\Apps\\escape-probe.exe", args, None));
     assert_eq!(o.status.code, Some(0), "{}", o.stderr);
-    let probe_line = |name: &str| o.stdout.lines().find(|l| l.starts_with(&format!("PROBE {name} "))).unwrap_or("").to_string();
-    assert!(probe_line("control-temp").contains("write=ok read=ok"), "{}", o.stdout);
-    for name in ["z-root", "unix-root", "arg1-z", "arg1-unix", "arg1-unix-dot", "arg2-z", "arg2-unix", "arg3-z", "arg3-unix"] {
-        assert!(!probe_line(name).contains("write=ok"), "{name} escaped: {}", probe_line(name));
+    let probe_line = |name: &str| {
+        o.stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("PROBE {name} ")))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(
+        probe_line("control-temp").contains("write=ok read=ok"),
+        "{}",
+        o.stdout
+    );
+    for name in [
+        "z-root",
+        "unix-root",
+        "arg1-z",
+        "arg1-unix",
+        "arg1-unix-dot",
+        "arg2-z",
+        "arg2-unix",
+        "arg3-z",
+        "arg3-unix",
+    ] {
+        assert!(
+            !probe_line(name).contains("write=ok"),
+            "{name} escaped: {}",
+            probe_line(name)
+        );
     }
     let markers_in = |dir: &Path| -> Vec<String> {
         std::fs::read_dir(dir)
-            .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with("orbit-probe-")).collect())
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with("orbit-probe-"))
+                    .collect()
+            })
             .unwrap_or_default()
     };
-    for dir in [Path::new("/tmp"), Path::new("/root"), outside.path(), &other, &runtime] {
-        assert_eq!(markers_in(dir), Vec::<String>::new(), "a probe reached {}", dir.display());
+    for dir in [
+        Path::new("/tmp"),
+        Path::new("/root"),
+        outside.path(),
+        &other,
+        &runtime,
+    ] {
+        assert_eq!(
+            markers_in(dir),
+            Vec::<String>::new(),
+            "a probe reached {}",
+            dir.display()
+        );
     }
     // C:\..\.. stays on C: — in the container's layer
     assert_eq!(markers_in(&upper.join("drive_c")).len(), 1, "{}", o.stdout);
 
     // 4. Two runs of one container share one sandbox and one wineserver.
-    let a = sandbox::spawn_run(wine("C:\\Apps\\acme.exe", vec!["--sleep".into(), "4".into()], Some("c1"))).unwrap();
+    let a = sandbox::spawn_run(wine(
+        "C:\\Apps\\acme.exe",
+        vec!["--sleep".into(), "4".into()],
+        Some("c1"),
+    ))
+    .unwrap();
     let mut a_out = a.take_stdout().unwrap();
     let mut first = [0u8; 64];
     let n = std::io::Read::read(&mut a_out, &mut first).unwrap();
@@ -138,12 +246,19 @@ fn win32_programs_run_isolated_in_a_container() {
     assert_eq!(ob.status.code, Some(0), "{}", ob.stderr);
     let ns = pid_ns(a.init_pid());
     let members = namespace_members(ns);
-    let servers = members.iter().filter(|(_, comm)| comm.starts_with("wineserver")).count();
+    let servers = members
+        .iter()
+        .filter(|(_, comm)| comm.starts_with("wineserver"))
+        .count();
     assert_eq!(servers, 1, "{members:?}");
 
     // 5. Stop ends every process of the container, wineserver included.
     let status = a.stop(Duration::from_secs(2)).unwrap();
     assert!(status.signal.is_some() || status.code.is_some());
     assert!(a.instance_ended());
-    assert_eq!(namespace_members(ns), vec![], "processes of the container survived stop()");
+    assert_eq!(
+        namespace_members(ns),
+        vec![],
+        "processes of the container survived stop()"
+    );
 }

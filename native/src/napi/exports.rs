@@ -1,7 +1,7 @@
 //! The JS surface of the core: one line in `EXPORTS` and one small function per export.
 //! Keep each body to argument parsing + one call into a plain core module.
 
-use super::{spawn, Args, Env, Event, Handler, JsValue};
+use super::{sandbox, spawn, Args, Env, Event, Handler, JsValue};
 use crate::error::Result;
 use crate::{hash, system};
 
@@ -11,6 +11,11 @@ pub const EXPORTS: &[(&str, Handler)] = &[
     ("systemInfo", system_info),
     ("hashFileSync", hash_file_sync),
     ("hashFile", hash_file),
+    ("sandboxSpawn", sandbox::sandbox_spawn),
+    ("sandboxWait", sandbox::sandbox_wait),
+    ("sandboxStop", sandbox::sandbox_stop),
+    ("sandboxStopInstance", sandbox::sandbox_stop_instance),
+    ("sandboxInstances", sandbox::sandbox_instances),
     ("_panicForTest", panic_for_test),
 ];
 

@@ -15,6 +15,9 @@ use super::limits::LimitsApplied;
 use super::protocol::{Event, LineReader, Request, REQUEST_FD, STATUS_FD};
 use super::sys;
 
+/// How a program ended: (exit code, signal).
+pub type ExitPair = (Option<i32>, Option<i32>);
+
 /// What a runner said when its program started.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Started {
@@ -28,7 +31,7 @@ pub struct Started {
 #[derive(Default)]
 struct State {
     started: Option<Started>,
-    exit: Option<(Option<i32>, Option<i32>)>,
+    exit: Option<ExitPair>,
     error: Option<SandboxError>,
     /// The runner process is gone and reaped.
     ended: bool,
@@ -64,7 +67,11 @@ impl Runner {
                     if left.is_zero() {
                         return false;
                     }
-                    st = self.changed.wait_timeout(st, left).unwrap_or_else(|p| p.into_inner()).0;
+                    st = self
+                        .changed
+                        .wait_timeout(st, left)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
                 }
             }
         }
@@ -73,21 +80,27 @@ impl Runner {
 
     /// Block until the program started, or why it could not.
     pub fn wait_started(&self) -> Result<Started, SandboxError> {
-        if !self.wait_for(Some(START_TIMEOUT), |s| s.started.is_some() || s.error.is_some() || s.ended) {
+        if !self.wait_for(Some(START_TIMEOUT), |s| {
+            s.started.is_some() || s.error.is_some() || s.ended
+        }) {
             self.signal(libc::SIGKILL);
-            return Err(SandboxError::Setup("the sandbox did not start within 60 s".into()));
+            return Err(SandboxError::Setup(
+                "the sandbox did not start within 60 s".into(),
+            ));
         }
         let st = self.lock();
         match (&st.started, &st.error) {
             (Some(s), _) => Ok(s.clone()),
             (None, Some(e)) => Err(e.clone()),
-            (None, None) => Err(SandboxError::Setup("the runner exited without starting the program".into())),
+            (None, None) => Err(SandboxError::Setup(
+                "the runner exited without starting the program".into(),
+            )),
         }
     }
 
     /// The program's (code, signal) once known; None if `timeout` passed first. A runner that
     /// ended without saying reports death by SIGKILL (it was killed with its process group).
-    pub fn wait_exit(&self, timeout: Option<Duration>) -> Option<Result<(Option<i32>, Option<i32>), SandboxError>> {
+    pub fn wait_exit(&self, timeout: Option<Duration>) -> Option<Result<ExitPair, SandboxError>> {
         if !self.wait_for(timeout, |s| s.exit.is_some() || s.ended) {
             return None;
         }
@@ -134,11 +147,25 @@ impl Runner {
             let mut st = self.lock();
             for ev in events {
                 match ev {
-                    Event::Started { pid, init_pid, init_start, limits, cgroups } => {
-                        st.started = Some(Started { pid, init_pid, init_start, limits, cgroups })
+                    Event::Started {
+                        pid,
+                        init_pid,
+                        init_start,
+                        limits,
+                        cgroups,
+                    } => {
+                        st.started = Some(Started {
+                            pid,
+                            init_pid,
+                            init_start,
+                            limits,
+                            cgroups,
+                        })
                     }
                     Event::Exit { code, signal } => st.exit = Some((code, signal)),
-                    Event::Error { code, message } => st.error = Some(SandboxError::from_wire(&code, message)),
+                    Event::Error { code, message } => {
+                        st.error = Some(SandboxError::from_wire(&code, message))
+                    }
                     Event::Ended => {}
                 }
             }
@@ -176,7 +203,9 @@ fn spawn_on_spawner_thread(cmd: Command) -> std::io::Result<Child> {
         .unwrap_or_else(|p| p.into_inner())
         .send((cmd, reply_tx))
         .map_err(|_| std::io::Error::other("sandbox spawner thread is gone"))?;
-    reply_rx.recv().map_err(|_| std::io::Error::other("sandbox spawner thread is gone"))?
+    reply_rx
+        .recv()
+        .map_err(|_| std::io::Error::other("sandbox spawner thread is gone"))?
 }
 
 /// A started runner with the program's output pipes.
@@ -201,14 +230,29 @@ pub fn launch(runner_path: &Path, req: &Request) -> Result<Launched, SandboxErro
     let (status_r, status_w) = pipe_above_stdio()?;
     let mut cmd = Command::new(runner_path);
     // The runner needs no environment: the program's comes from the spec, never from the gateway.
-    cmd.env_clear().stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    sys::map_fds(&mut cmd, vec![(req_r.as_raw_fd(), REQUEST_FD), (status_w.as_raw_fd(), STATUS_FD)]);
+    cmd.env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    sys::map_fds(
+        &mut cmd,
+        vec![
+            (req_r.as_raw_fd(), REQUEST_FD),
+            (status_w.as_raw_fd(), STATUS_FD),
+        ],
+    );
     let mut child = spawn_on_spawner_thread(cmd).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => SandboxError::RunnerNotFound(format!("{} does not exist", runner_path.display())),
+        std::io::ErrorKind::NotFound => {
+            SandboxError::RunnerNotFound(format!("{} does not exist", runner_path.display()))
+        }
         _ => SandboxError::os(&format!("spawn {}", runner_path.display()), &e),
     })?;
     drop((req_r, status_w));
-    let runner = Arc::new(Runner { pid: child.id() as i32, state: Mutex::default(), changed: Condvar::new() });
+    let runner = Arc::new(Runner {
+        pid: child.id() as i32,
+        state: Mutex::default(),
+        changed: Condvar::new(),
+    });
     let follower = runner.clone();
     std::thread::Builder::new()
         .name("orbit-sandbox-status".into())
@@ -216,5 +260,9 @@ pub fn launch(runner_path: &Path, req: &Request) -> Result<Launched, SandboxErro
         .map_err(|e| SandboxError::os("spawn status thread", &e))?;
     // A runner that died early makes this fail with EPIPE; its status tells the story.
     let _ = std::fs::File::from(req_w).write_all(&body);
-    Ok(Launched { runner, stdout: child.stdout.take(), stderr: child.stderr.take() })
+    Ok(Launched {
+        runner,
+        stdout: child.stdout.take(),
+        stderr: child.stderr.take(),
+    })
 }

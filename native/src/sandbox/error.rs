@@ -21,6 +21,8 @@ pub enum SandboxError {
     Running(String),
     /// ESTALE: the instance to join ended meanwhile (the core retries with a new instance).
     Stale(String),
+    /// ENOTFOUND_RUN: no run with that id (already collected, or never started).
+    RunNotFound(String),
     /// ESANDBOX: setting up the sandbox failed (namespaces, mounts, fork...).
     Setup(String),
 }
@@ -35,6 +37,7 @@ impl SandboxError {
             SandboxError::Access(_) => "EACCES",
             SandboxError::Running(_) => "ERUNNING",
             SandboxError::Stale(_) => "ESTALE",
+            SandboxError::RunNotFound(_) => "ENOTFOUND_RUN",
             SandboxError::Setup(_) => "ESANDBOX",
         }
     }
@@ -48,6 +51,7 @@ impl SandboxError {
             | SandboxError::Access(m)
             | SandboxError::Running(m)
             | SandboxError::Stale(m)
+            | SandboxError::RunNotFound(m)
             | SandboxError::Setup(m) => m,
         }
     }
@@ -62,6 +66,7 @@ impl SandboxError {
             "EACCES" => SandboxError::Access(message),
             "ERUNNING" => SandboxError::Running(message),
             "ESTALE" => SandboxError::Stale(message),
+            "ENOTFOUND_RUN" => SandboxError::RunNotFound(message),
             _ => SandboxError::Setup(message),
         }
     }

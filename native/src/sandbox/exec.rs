@@ -29,14 +29,22 @@ fn c(s: &str) -> Result<CString, SandboxError> {
 }
 
 impl Prepared {
-    pub fn new(spec: &RunSpec, rlimits: Vec<(libc::__rlimit_resource_t, u64)>, userns: bool) -> Result<Prepared, SandboxError> {
+    pub fn new(
+        spec: &RunSpec,
+        rlimits: Vec<(libc::__rlimit_resource_t, u64)>,
+        userns: bool,
+    ) -> Result<Prepared, SandboxError> {
         let (exec_path, argv) = spec.argv();
         Ok(Prepared {
             kind: spec.kind,
             program: spec.program.clone(),
             exec_path,
             argv: argv.iter().map(|a| c(a)).collect::<Result<_, _>>()?,
-            envp: spec.environment().iter().map(|(k, v)| c(&format!("{k}={v}"))).collect::<Result<_, _>>()?,
+            envp: spec
+                .environment()
+                .iter()
+                .map(|(k, v)| c(&format!("{k}={v}")))
+                .collect::<Result<_, _>>()?,
             cwd: spec.sandbox_cwd(),
             rlimits,
             // In a user namespace setgroups is denied (and there are no groups to drop).
@@ -58,7 +66,11 @@ pub fn find_case_insensitive(path: &Path) -> Option<PathBuf> {
             cur = exact;
             continue;
         }
-        let found = std::fs::read_dir(&cur).ok()?.flatten().find(|e| e.file_name().to_str().is_some_and(|n| n.eq_ignore_ascii_case(want)))?;
+        let found = std::fs::read_dir(&cur).ok()?.flatten().find(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(want))
+        })?;
         cur = found.path();
     }
     Some(cur)
@@ -115,32 +127,49 @@ pub fn exec_program(p: &Prepared, err_pipe: OwnedFd) -> ! {
     if p.kind == Kind::Wine {
         if let Ok(Some(unix)) = spec::windows_to_sandbox(&p.program) {
             if find_case_insensitive(Path::new(&unix)).is_none_or(|f| !f.is_file()) {
-                fail("ENOTFOUND_PROGRAM", format!("{} does not exist in the container", p.program));
+                fail(
+                    "ENOTFOUND_PROGRAM",
+                    format!("{} does not exist in the container", p.program),
+                );
             }
         }
     }
     if let Err(e) = std::env::set_current_dir(&p.cwd) {
-        fail("EINVAL", format!("cwd {} is not usable inside the sandbox: {e}", p.cwd));
+        fail(
+            "EINVAL",
+            format!("cwd {} is not usable inside the sandbox: {e}", p.cwd),
+        );
     }
     let candidates: Vec<String> = if p.exec_path.contains('/') {
         vec![p.exec_path.clone()]
     } else {
-        spec::PATH.split(':').map(|d| format!("{d}/{}", p.exec_path)).collect()
+        spec::PATH
+            .split(':')
+            .map(|d| format!("{d}/{}", p.exec_path))
+            .collect()
     };
     let mut last = std::io::Error::from_raw_os_error(libc::ENOENT);
     for cand in &candidates {
-        let Ok(path) = CString::new(cand.as_str()) else { break };
+        let Ok(path) = CString::new(cand.as_str()) else {
+            break;
+        };
         last = sys::execve(&path, &p.argv, &p.envp);
         if last.raw_os_error() != Some(libc::ENOENT) && last.raw_os_error() != Some(libc::ENOTDIR) {
             break;
         }
     }
     match (last.raw_os_error(), p.kind) {
-        (Some(libc::ENOENT) | Some(libc::ENOTDIR), Kind::Native) => {
-            fail("ENOTFOUND_PROGRAM", format!("{} does not exist inside the sandbox", p.program))
+        (Some(libc::ENOENT) | Some(libc::ENOTDIR), Kind::Native) => fail(
+            "ENOTFOUND_PROGRAM",
+            format!("{} does not exist inside the sandbox", p.program),
+        ),
+        (Some(libc::ENOENT), Kind::Wine) => {
+            fail("ESANDBOX", format!("{} is not installed", spec::WINE))
         }
-        (Some(libc::ENOENT), Kind::Wine) => fail("ESANDBOX", format!("{} is not installed", spec::WINE)),
-        (Some(libc::EACCES), _) => fail("EACCES", format!("{} is not executable: {last}", p.exec_path)),
+        (Some(libc::EACCES), _) => fail(
+            "EACCES",
+            format!("{} is not executable: {last}", p.exec_path),
+        ),
         _ => fail("ESANDBOX", format!("execve {}: {last}", p.exec_path)),
     }
 }

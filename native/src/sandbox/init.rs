@@ -13,8 +13,15 @@ use super::spec::Network;
 use super::sys::{self, Exit, Forked, RealSys};
 
 /// Signals the init (and the runner) take through sigtimedwait/signalfd; blocked before fork.
-pub const SIGNALS: &[i32] =
-    &[libc::SIGCHLD, libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGQUIT, libc::SIGUSR1, libc::SIGUSR2];
+pub const SIGNALS: &[i32] = &[
+    libc::SIGCHLD,
+    libc::SIGTERM,
+    libc::SIGINT,
+    libc::SIGHUP,
+    libc::SIGQUIT,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+];
 
 /// After everything was sent SIGTERM, how long the init waits before it exits (killing the rest).
 const TERM_GRACE: Duration = Duration::from_secs(2);
@@ -56,7 +63,9 @@ pub fn run(a: InitArgs<'_>) -> ! {
         flags |= libc::CLONE_NEWNET;
     }
     if let Err(e) = sys::unshare(flags) {
-        say(&Event::error(&super::error::SandboxError::os("unshare", &e)));
+        say(&Event::error(&super::error::SandboxError::os(
+            "unshare", &e,
+        )));
         sys::exit_now(1);
     }
     let _ = sys::sethostname("orbit");
@@ -91,7 +100,13 @@ pub fn run(a: InitArgs<'_>) -> ! {
         say(&Event::error(&err));
         sys::exit_now(1);
     }
-    say(&Event::Started { pid: main, init_pid: 0, init_start: 0, limits: Default::default(), cgroups: vec![] });
+    say(&Event::Started {
+        pid: main,
+        init_pid: 0,
+        init_start: 0,
+        limits: Default::default(),
+        cgroups: vec![],
+    });
     // From here on only the program holds the output pipes: their EOF means the run's output ended.
     let _ = sys::stdio_to_dev_null();
     let code = serve(main, a.linger, &say);
@@ -102,15 +117,27 @@ pub fn run(a: InitArgs<'_>) -> ! {
 /// a joining runner outside the namespace, so their parent pid reads as 0.
 fn census() -> (usize, usize) {
     let (mut all, mut attached) = (0, 0);
-    let Ok(dir) = std::fs::read_dir("/proc") else { return (0, 0) };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return (0, 0);
+    };
     for entry in dir.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
         if pid == 1 {
             continue;
         }
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
         // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so cut at the last ')'.
-        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<i32>().ok());
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<i32>().ok());
         all += 1;
         if ppid == Some(0) {
             attached += 1;
@@ -157,7 +184,11 @@ fn serve(main: i32, linger: Duration, say: &dyn Fn(&Event)) -> i32 {
                 return code;
             }
         }
-        let timeout = if main_exit.is_none() { Duration::from_secs(1) } else { Duration::from_millis(50) };
+        let timeout = if main_exit.is_none() {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_millis(50)
+        };
         match sys::sigtimedwait(SIGNALS, timeout) {
             Ok(Some(libc::SIGTERM | libc::SIGINT | libc::SIGHUP)) => {
                 let _ = sys::kill(-main, libc::SIGTERM);

@@ -27,14 +27,26 @@ pub struct Instance {
 const KILL_WAIT: Duration = Duration::from_secs(2);
 
 impl Instance {
-    pub fn new(key: Option<String>, spec: RunSpec, creator: Arc<Runner>, started: Started) -> Arc<Instance> {
+    pub fn new(
+        key: Option<String>,
+        spec: RunSpec,
+        creator: Arc<Runner>,
+        started: Started,
+    ) -> Arc<Instance> {
         let runs = Mutex::new(vec![Arc::downgrade(&creator)]);
-        Arc::new(Instance { key, spec, creator, started, runs })
+        Arc::new(Instance {
+            key,
+            spec,
+            creator,
+            started,
+            runs,
+        })
     }
 
     /// The init still exists and is the same process (not a recycled pid).
     pub fn alive(&self) -> bool {
-        !self.creator.ended() && procfs::start_time(self.started.init_pid) == Some(self.started.init_start)
+        !self.creator.ended()
+            && procfs::start_time(self.started.init_pid) == Some(self.started.init_start)
     }
 
     pub fn attach(&self, run: &Arc<Runner>) {
@@ -46,7 +58,10 @@ impl Instance {
     /// Runs whose program has not exited yet.
     pub fn attached(&self) -> usize {
         let runs = self.runs.lock().unwrap_or_else(|p| p.into_inner());
-        runs.iter().filter_map(Weak::upgrade).filter(|r| !r.has_exited()).count()
+        runs.iter()
+            .filter_map(Weak::upgrade)
+            .filter(|r| !r.has_exited())
+            .count()
     }
 
     /// Why `spec` cannot run in this instance, if it cannot: the view is fixed at creation.
@@ -129,8 +144,16 @@ pub fn live(key: &str) -> Option<Arc<Instance>> {
 
 /// Every live instance with a key.
 pub fn list() -> Vec<InstanceInfo> {
-    let keys: Vec<String> = slots().lock().unwrap_or_else(|p| p.into_inner()).keys().cloned().collect();
-    keys.iter().filter_map(|k| live(k)).map(|i| i.info()).collect()
+    let keys: Vec<String> = slots()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .keys()
+        .cloned()
+        .collect();
+    keys.iter()
+        .filter_map(|k| live(k))
+        .map(|i| i.info())
+        .collect()
 }
 
 /// Stop the instance of `key` (everything running in that container). False if none was live.

@@ -49,7 +49,9 @@ pub struct CgroupMount {
 pub fn parse_mountinfo(text: &str) -> Vec<CgroupMount> {
     let mut out = Vec::new();
     for line in text.lines() {
-        let Some((left, right)) = line.split_once(" - ") else { continue };
+        let Some((left, right)) = line.split_once(" - ") else {
+            continue;
+        };
         let fields: Vec<&str> = left.split(' ').collect();
         let tail: Vec<&str> = right.split(' ').collect();
         if fields.len() < 5 || tail.len() < 3 {
@@ -57,10 +59,22 @@ pub fn parse_mountinfo(text: &str) -> Vec<CgroupMount> {
         }
         let (root, mount_point) = (fields[3].to_string(), PathBuf::from(fields[4]));
         match tail[0] {
-            "cgroup2" => out.push(CgroupMount { mount_point, root, controllers: None }),
+            "cgroup2" => out.push(CgroupMount {
+                mount_point,
+                root,
+                controllers: None,
+            }),
             "cgroup" => {
-                let ctl = tail[2].split(',').filter(|o| ["memory", "pids"].contains(o)).map(String::from).collect();
-                out.push(CgroupMount { mount_point, root, controllers: Some(ctl) })
+                let ctl = tail[2]
+                    .split(',')
+                    .filter(|o| ["memory", "pids"].contains(o))
+                    .map(String::from)
+                    .collect();
+                out.push(CgroupMount {
+                    mount_point,
+                    root,
+                    controllers: Some(ctl),
+                })
             }
             _ => {}
         }
@@ -81,7 +95,9 @@ pub fn parse_proc_cgroup(text: &str) -> Vec<(String, String)> {
 
 /// The directory of our own cgroup in `mount`, given our path in that hierarchy.
 fn own_dir(mount: &CgroupMount, path: &str) -> PathBuf {
-    let rel = path.strip_prefix(mount.root.trim_end_matches('/')).unwrap_or(path);
+    let rel = path
+        .strip_prefix(mount.root.trim_end_matches('/'))
+        .unwrap_or(path);
     let mut dir = mount.mount_point.clone();
     dir.extend(rel.split('/').filter(|c| !c.is_empty()));
     dir
@@ -95,11 +111,17 @@ pub struct Place {
 }
 
 /// Find, for `controller` ("memory"/"pids"), where a child group could be made.
-pub fn locate(controller: &str, mounts: &[CgroupMount], own: &[(String, String)], read: impl Fn(&Path) -> Option<String>) -> Option<Place> {
+pub fn locate(
+    controller: &str,
+    mounts: &[CgroupMount],
+    own: &[(String, String)],
+    read: impl Fn(&Path) -> Option<String>,
+) -> Option<Place> {
     // v2 first: usable when our cgroup already hands the controller down to children.
-    if let (Some(m), Some((_, path))) =
-        (mounts.iter().find(|m| m.controllers.is_none()), own.iter().find(|(c, _)| c.is_empty()))
-    {
+    if let (Some(m), Some((_, path))) = (
+        mounts.iter().find(|m| m.controllers.is_none()),
+        own.iter().find(|(c, _)| c.is_empty()),
+    ) {
         let dir = own_dir(m, path);
         let delegated = read(&dir.join("cgroup.subtree_control"))
             .is_some_and(|s| s.split_whitespace().any(|c| c == controller));
@@ -107,9 +129,18 @@ pub fn locate(controller: &str, mounts: &[CgroupMount], own: &[(String, String)]
             return Some(Place { own: dir, v2: true });
         }
     }
-    let m = mounts.iter().find(|m| m.controllers.as_ref().is_some_and(|c| c.iter().any(|c| c == controller)))?;
-    let (_, path) = own.iter().find(|(c, _)| c.split(',').any(|c| c == controller))?;
-    Some(Place { own: own_dir(m, path), v2: false })
+    let m = mounts.iter().find(|m| {
+        m.controllers
+            .as_ref()
+            .is_some_and(|c| c.iter().any(|c| c == controller))
+    })?;
+    let (_, path) = own
+        .iter()
+        .find(|(c, _)| c.split(',').any(|c| c == controller))?;
+    Some(Place {
+        own: own_dir(m, path),
+        v2: false,
+    })
 }
 
 /// The groups made for one instance, to join (runs that join) and to remove at the end.
@@ -128,7 +159,10 @@ fn make_group(place: &Place, name: &str, files: &[(&str, String)]) -> Option<Pat
     let parent = place.own.join("orbit");
     if place.v2 {
         std::fs::create_dir_all(&parent).ok()?;
-        let ctl = files.iter().map(|(f, _)| format!("+{}", f.split('.').next().unwrap_or(""))).collect::<Vec<_>>();
+        let ctl = files
+            .iter()
+            .map(|(f, _)| format!("+{}", f.split('.').next().unwrap_or("")))
+            .collect::<Vec<_>>();
         write(&parent.join("cgroup.subtree_control"), &ctl.join(" ")).ok()?;
     }
     let dir = parent.join(name);
@@ -151,7 +185,8 @@ pub fn apply(limits: &Limits, name: &str) -> (LimitsApplied, Groups) {
     if limits.memory_bytes.is_none() && limits.pids.is_none() {
         return (applied, groups);
     }
-    let mounts = parse_mountinfo(&std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default());
+    let mounts =
+        parse_mountinfo(&std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default());
     let own = parse_proc_cgroup(&std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default());
     let read = |p: &Path| std::fs::read_to_string(p).ok();
     let me = std::process::id().to_string();
@@ -160,7 +195,10 @@ pub fn apply(limits: &Limits, name: &str) -> (LimitsApplied, Groups) {
         applied.memory = Mechanism::Rlimit;
         if let Some(place) = locate("memory", &mounts, &own, read) {
             let files = if place.v2 {
-                vec![("memory.max", bytes.to_string()), ("memory.swap.max", "0".to_string())]
+                vec![
+                    ("memory.max", bytes.to_string()),
+                    ("memory.swap.max", "0".to_string()),
+                ]
             } else {
                 vec![("memory.limit_in_bytes", bytes.to_string())]
             };
@@ -170,7 +208,11 @@ pub fn apply(limits: &Limits, name: &str) -> (LimitsApplied, Groups) {
                     let _ = write(&dir.join("memory.memsw.limit_in_bytes"), &bytes.to_string());
                 }
                 if write(&dir.join("cgroup.procs"), &me).is_ok() {
-                    applied.memory = if place.v2 { Mechanism::CgroupV2 } else { Mechanism::CgroupV1 };
+                    applied.memory = if place.v2 {
+                        Mechanism::CgroupV2
+                    } else {
+                        Mechanism::CgroupV1
+                    };
                     groups.dirs.push((dir, place.own));
                 } else {
                     let _ = std::fs::remove_dir(&dir);
@@ -182,7 +224,11 @@ pub fn apply(limits: &Limits, name: &str) -> (LimitsApplied, Groups) {
         applied.pids = Mechanism::Rlimit;
         if let Some(place) = locate("pids", &mounts, &own, read) {
             // On v2 memory and pids share one group: reuse it when it is already made.
-            let existing = groups.dirs.iter().find(|(_, o)| place.v2 && *o == place.own).map(|(d, _)| d.clone());
+            let existing = groups
+                .dirs
+                .iter()
+                .find(|(_, o)| place.v2 && *o == place.own)
+                .map(|(d, _)| d.clone());
             let value = (n + OWN_PROCESSES).to_string();
             let dir = match existing {
                 Some(dir) => write(&dir.join("pids.max"), &value).ok().map(|_| dir),
@@ -197,7 +243,11 @@ pub fn apply(limits: &Limits, name: &str) -> (LimitsApplied, Groups) {
                 }),
             };
             if dir.is_some() {
-                applied.pids = if place.v2 { Mechanism::CgroupV2 } else { Mechanism::CgroupV1 };
+                applied.pids = if place.v2 {
+                    Mechanism::CgroupV2
+                } else {
+                    Mechanism::CgroupV1
+                };
             }
         }
     }
@@ -220,7 +270,9 @@ pub fn remove(groups: &Groups) {
         let _ = write(&origin.join("cgroup.procs"), &me);
         for _ in 0..100 {
             match std::fs::remove_dir(dir) {
-                Err(e) if e.raw_os_error() == Some(libc::EBUSY) => std::thread::sleep(std::time::Duration::from_millis(20)),
+                Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
                 _ => break,
             }
         }

@@ -19,6 +19,7 @@ pub mod procfs;
 pub mod protocol;
 mod run;
 pub mod runner;
+pub mod session;
 pub mod spec;
 pub mod sys;
 #[cfg(test)]
@@ -28,4 +29,5 @@ pub use error::SandboxError;
 pub use instance::{list as list_instances, stop as stop_instance, InstanceInfo};
 pub use limits::{LimitsApplied, Mechanism};
 pub use run::{runner_path, set_runner_path, spawn_run, ExitStatus, RunHandle};
+pub use session::{RunInfo, Stream};
 pub use spec::{Bind, Kind, Limits, Network, Prefix, RunSpec};

@@ -18,13 +18,19 @@ pub fn parse_start_time(stat: &str) -> Option<u64> {
 /// The inode of a namespace (`mnt`, `pid`, `user`...) of `pid`, or of this process with None.
 pub fn ns_inode(pid: Option<i32>, name: &str) -> Option<u64> {
     let who = pid.map_or("self".to_string(), |p| p.to_string());
-    std::fs::metadata(format!("/proc/{who}/ns/{name}")).ok().map(|m| m.ino())
+    std::fs::metadata(format!("/proc/{who}/ns/{name}"))
+        .ok()
+        .map(|m| m.ino())
 }
 
 /// Direct children of `pid` (its main thread's, which is where the init forks).
 pub fn children(pid: i32) -> Vec<i32> {
     std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .map(|s| s.split_whitespace().filter_map(|p| p.parse().ok()).collect())
+        .map(|s| {
+            s.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -34,13 +40,19 @@ pub fn ns_pids(pid: i32) -> Vec<i32> {
     status
         .lines()
         .find_map(|l| l.strip_prefix("NSpid:"))
-        .map(|rest| rest.split_whitespace().filter_map(|p| p.parse().ok()).collect())
+        .map(|rest| {
+            rest.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// The host pid of the child of `parent` whose pid inside its namespace is `inner`.
 pub fn host_pid_of_child(parent: i32, inner: i32) -> Option<i32> {
-    children(parent).into_iter().find(|&c| ns_pids(c).last() == Some(&inner))
+    children(parent)
+        .into_iter()
+        .find(|&c| ns_pids(c).last() == Some(&inner))
 }
 
 #[cfg(test)]

@@ -59,7 +59,10 @@ pub enum Event {
         cgroups: Vec<PathBuf>,
     },
     /// The program ended (its other processes may still be finishing).
-    Exit { code: Option<i32>, signal: Option<i32> },
+    Exit {
+        code: Option<i32>,
+        signal: Option<i32>,
+    },
     /// The run could not start (or the runner failed); `code` is a stable error code.
     Error { code: String, message: String },
     /// The instance ended: its init is gone, so is every process it held. Last line of a
@@ -69,7 +72,10 @@ pub enum Event {
 
 impl Event {
     pub fn error(err: &super::error::SandboxError) -> Event {
-        Event::Error { code: err.code().to_string(), message: err.message().to_string() }
+        Event::Error {
+            code: err.code().to_string(),
+            message: err.message().to_string(),
+        }
     }
 }
 

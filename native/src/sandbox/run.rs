@@ -44,19 +44,35 @@ pub fn set_runner_path(path: impl Into<PathBuf>) {
 /// The runner: as configured, else $ORBIT_SANDBOX_RUNNER, else `orbit-sandbox` next to the
 /// loaded addon (native/orbit-sandbox beside native/orbit_core.node), else next to the executable.
 pub fn runner_path() -> Result<PathBuf, SandboxError> {
-    if let Some(p) = RUNNER_PATH.read().unwrap_or_else(|p| p.into_inner()).clone() {
+    if let Some(p) = RUNNER_PATH
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+    {
         return Ok(p);
     }
     if let Some(p) = std::env::var_os("ORBIT_SANDBOX_RUNNER") {
         return Ok(PathBuf::from(p));
     }
     let beside = |obj: PathBuf| obj.parent().map(|d| d.join("orbit-sandbox"));
-    let candidates: Vec<PathBuf> =
-        [sys::own_object_path().and_then(beside), std::env::current_exe().ok().and_then(beside)].into_iter().flatten().collect();
-    candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
-        let tried: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
-        SandboxError::RunnerNotFound(format!("orbit-sandbox not found (tried {})", tried.join(", ")))
-    })
+    let candidates: Vec<PathBuf> = [
+        sys::own_object_path().and_then(beside),
+        std::env::current_exe().ok().and_then(beside),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .ok_or_else(|| {
+            let tried: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+            SandboxError::RunnerNotFound(format!(
+                "orbit-sandbox not found (tried {})",
+                tried.join(", ")
+            ))
+        })
 }
 
 /// Start `spec` in a sandbox: a new one, or the container's live one when `spec.instance` names
@@ -86,24 +102,65 @@ pub fn spawn_run(spec: RunSpec) -> Result<RunHandle, SandboxError> {
     Ok(handle)
 }
 
-fn create(runner: &std::path::Path, spec: RunSpec, key: Option<String>) -> Result<RunHandle, SandboxError> {
-    let req = Request { spec: spec.clone(), parent_pid: Some(std::process::id() as i32), join: None };
-    let Launched { runner, stdout, stderr } = client::launch(runner, &req)?;
+fn create(
+    runner: &std::path::Path,
+    spec: RunSpec,
+    key: Option<String>,
+) -> Result<RunHandle, SandboxError> {
+    let req = Request {
+        spec: spec.clone(),
+        parent_pid: Some(std::process::id() as i32),
+        join: None,
+    };
+    let Launched {
+        runner,
+        stdout,
+        stderr,
+    } = client::launch(runner, &req)?;
     let started = runner.wait_started()?;
     let instance = Instance::new(key, spec, runner.clone(), started.clone());
-    Ok(RunHandle { runner, instance, started, stdout: Mutex::new(stdout), stderr: Mutex::new(stderr) })
+    Ok(RunHandle {
+        runner,
+        instance,
+        started,
+        stdout: Mutex::new(stdout),
+        stderr: Mutex::new(stderr),
+    })
 }
 
-fn join(runner: &std::path::Path, mut spec: RunSpec, inst: Arc<Instance>) -> Result<RunHandle, SandboxError> {
+fn join(
+    runner: &std::path::Path,
+    mut spec: RunSpec,
+    inst: Arc<Instance>,
+) -> Result<RunHandle, SandboxError> {
     // Limits belong to the instance: a joining run shares its groups (or gets the same rlimits).
     spec.limits = inst.spec.limits;
     let s = &inst.started;
-    let target = JoinTarget { init_pid: s.init_pid, init_start: s.init_start, limits: s.limits, cgroups: s.cgroups.clone() };
-    let req = Request { spec, parent_pid: Some(std::process::id() as i32), join: Some(target) };
-    let Launched { runner, stdout, stderr } = client::launch(runner, &req)?;
+    let target = JoinTarget {
+        init_pid: s.init_pid,
+        init_start: s.init_start,
+        limits: s.limits,
+        cgroups: s.cgroups.clone(),
+    };
+    let req = Request {
+        spec,
+        parent_pid: Some(std::process::id() as i32),
+        join: Some(target),
+    };
+    let Launched {
+        runner,
+        stdout,
+        stderr,
+    } = client::launch(runner, &req)?;
     let started = runner.wait_started()?;
     inst.attach(&runner);
-    Ok(RunHandle { runner, instance: inst, started, stdout: Mutex::new(stdout), stderr: Mutex::new(stderr) })
+    Ok(RunHandle {
+        runner,
+        instance: inst,
+        started,
+        stdout: Mutex::new(stdout),
+        stderr: Mutex::new(stderr),
+    })
 }
 
 impl RunHandle {
@@ -140,19 +197,32 @@ impl RunHandle {
         self.stderr.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
-    fn status(&self, r: Result<(Option<i32>, Option<i32>), SandboxError>) -> Result<ExitStatus, SandboxError> {
-        r.map(|(code, signal)| ExitStatus { code, signal, limits: self.started.limits })
+    fn status(
+        &self,
+        r: Result<client::ExitPair, SandboxError>,
+    ) -> Result<ExitStatus, SandboxError> {
+        r.map(|(code, signal)| ExitStatus {
+            code,
+            signal,
+            limits: self.started.limits,
+        })
     }
 
     /// Block until the program exits.
     pub fn wait(&self) -> Result<ExitStatus, SandboxError> {
-        let r = self.runner.wait_exit(None).unwrap_or(Ok((None, Some(libc::SIGKILL))));
+        let r = self
+            .runner
+            .wait_exit(None)
+            .unwrap_or(Ok((None, Some(libc::SIGKILL))));
         self.status(r)
     }
 
     /// The exit status if the program exits within `timeout`.
     pub fn wait_timeout(&self, timeout: Duration) -> Result<Option<ExitStatus>, SandboxError> {
-        self.runner.wait_exit(Some(timeout)).map(|r| self.status(r)).transpose()
+        self.runner
+            .wait_exit(Some(timeout))
+            .map(|r| self.status(r))
+            .transpose()
     }
 
     /// Stop the run: SIGTERM to the program's process group, SIGKILL after `grace`; then, if no
@@ -164,7 +234,11 @@ impl RunHandle {
             self.runner.signal(libc::SIGTERM);
             if self.runner.wait_exit(Some(grace)).is_none() {
                 self.runner.signal(libc::SIGUSR1);
-                if self.runner.wait_exit(Some(Duration::from_secs(2))).is_none() {
+                if self
+                    .runner
+                    .wait_exit(Some(Duration::from_secs(2)))
+                    .is_none()
+                {
                     // The runner itself is stuck: killing it kills the program (death signal).
                     self.runner.signal(libc::SIGKILL);
                 }
@@ -172,7 +246,9 @@ impl RunHandle {
         }
         let status = self.wait();
         if self.instance.attached() == 0 {
-            let left = grace.saturating_sub(start.elapsed()).max(Duration::from_millis(500));
+            let left = grace
+                .saturating_sub(start.elapsed())
+                .max(Duration::from_millis(500));
             self.instance.shutdown(left);
         }
         status

@@ -28,7 +28,9 @@ static STATUS: OnceLock<OwnedFd> = OnceLock::new();
 
 /// Send an event to the core. False when the core is gone (the pipe is broken).
 fn tell(ev: &Event) -> bool {
-    STATUS.get().is_some_and(|fd| protocol::send_to(fd, ev).is_ok())
+    STATUS
+        .get()
+        .is_some_and(|fd| protocol::send_to(fd, ev).is_ok())
 }
 
 /// Entry point of the `orbit-sandbox` binary; returns its exit code.
@@ -37,13 +39,18 @@ pub fn main() -> i32 {
     // Nothing of the gateway but our two pipes and stdio may survive into the sandbox.
     sys::close_fds_from(STATUS_FD + 1);
     let Some(status) = sys::take_fd(STATUS_FD) else {
-        eprintln!("orbit-sandbox: started without its status pipe on fd 4; only Orbit's core runs this");
+        eprintln!(
+            "orbit-sandbox: started without its status pipe on fd 4; only Orbit's core runs this"
+        );
         return 2;
     };
     let _ = sys::set_cloexec(STATUS_FD, true);
     let _ = STATUS.set(status);
     std::panic::set_hook(Box::new(|info| {
-        tell(&Event::Error { code: "EPANIC".into(), message: format!("orbit-sandbox panicked: {info}") });
+        tell(&Event::Error {
+            code: "EPANIC".into(),
+            message: format!("orbit-sandbox panicked: {info}"),
+        });
     }));
     let outcome = read_request().and_then(|req| run(req, parent_at_start));
     match outcome {
@@ -56,14 +63,17 @@ pub fn main() -> i32 {
 }
 
 fn read_request() -> Result<Request, SandboxError> {
-    let fd = sys::take_fd(REQUEST_FD).ok_or_else(|| SandboxError::Setup("no request on fd 3".into()))?;
+    let fd =
+        sys::take_fd(REQUEST_FD).ok_or_else(|| SandboxError::Setup("no request on fd 3".into()))?;
     let mut buf = Vec::new();
     std::fs::File::from(fd)
         .take(MAX_SPEC_BYTES as u64 + 1)
         .read_to_end(&mut buf)
         .map_err(|e| SandboxError::os("read request", &e))?;
     if buf.len() > MAX_SPEC_BYTES {
-        return Err(SandboxError::Invalid("the spec is larger than 1 MiB".into()));
+        return Err(SandboxError::Invalid(
+            "the spec is larger than 1 MiB".into(),
+        ));
     }
     serde_json::from_slice(&buf).map_err(|e| SandboxError::Invalid(format!("bad request: {e}")))
 }
@@ -74,7 +84,9 @@ fn run(req: Request, parent_at_start: i32) -> Result<i32, SandboxError> {
     sys::setsid().map_err(|e| SandboxError::os("setsid", &e))?;
     sys::set_parent_death_signal(libc::SIGKILL).map_err(|e| SandboxError::os("prctl", &e))?;
     if sys::getppid() != req.parent_pid.unwrap_or(parent_at_start) {
-        return Err(SandboxError::Setup("the core exited before the sandbox started".into()));
+        return Err(SandboxError::Setup(
+            "the core exited before the sandbox started".into(),
+        ));
     }
     req.spec.validate()?;
     match req.join {
@@ -86,9 +98,11 @@ fn run(req: Request, parent_at_start: i32) -> Result<i32, SandboxError> {
 /// Map the caller's uid/gid to the orbit user inside a new user namespace (not root only).
 fn enter_user_namespace() -> Result<(), SandboxError> {
     let (uid, gid) = (sys::geteuid(), sys::getegid());
-    sys::unshare(libc::CLONE_NEWUSER).map_err(|e| SandboxError::os("unshare user namespace", &e))?;
+    sys::unshare(libc::CLONE_NEWUSER)
+        .map_err(|e| SandboxError::os("unshare user namespace", &e))?;
     let write = |file: &str, text: String| {
-        std::fs::write(format!("/proc/self/{file}"), text).map_err(|e| SandboxError::os(&format!("write {file}"), &e))
+        std::fs::write(format!("/proc/self/{file}"), text)
+            .map_err(|e| SandboxError::os(&format!("write {file}"), &e))
     };
     write("setgroups", "deny".into())?;
     write("uid_map", format!("{ORBIT_UID} {uid} 1\n"))?;
@@ -109,7 +123,12 @@ fn create(spec: &RunSpec) -> Result<i32, SandboxError> {
     result
 }
 
-fn create_in_groups(spec: &RunSpec, userns: bool, applied: LimitsApplied, groups: &limits::Groups) -> Result<i32, SandboxError> {
+fn create_in_groups(
+    spec: &RunSpec,
+    userns: bool,
+    applied: LimitsApplied,
+    groups: &limits::Groups,
+) -> Result<i32, SandboxError> {
     let plan = plan::build(spec, &HostView::probe(userns));
     let prepared = Prepared::new(spec, limits::rlimits(&spec.limits, &applied), userns)?;
     if userns {
@@ -142,7 +161,9 @@ fn create_in_groups(spec: &RunSpec, userns: bool, applied: LimitsApplied, groups
     let sigfd = sys::signalfd(SIGNALS).map_err(|e| SandboxError::os("signalfd", &e))?;
     let init_start = procfs::start_time(init).unwrap_or(0);
     let cgroups = groups.dirs.iter().map(|(d, _)| d.clone()).collect();
-    relay_instance(init, init_start, from_init, sigfd, applied, cgroups, alive_w);
+    relay_instance(
+        init, init_start, from_init, sigfd, applied, cgroups, alive_w,
+    );
     Ok(0)
 }
 
@@ -165,7 +186,13 @@ fn relay_instance(
             Event::Started { pid, .. } => {
                 *started = true;
                 let host = procfs::host_pid_of_child(init, pid).unwrap_or(0);
-                Event::Started { pid: host, init_pid: init, init_start, limits, cgroups: cgroups.clone() }
+                Event::Started {
+                    pid: host,
+                    init_pid: init,
+                    init_start,
+                    limits,
+                    cgroups: cgroups.clone(),
+                }
             }
             Event::Exit { .. } => {
                 *exited = true;
@@ -210,7 +237,9 @@ fn relay_instance(
                 let _ = sys::kill(init, s);
                 continue;
             }
-            let Ok(Some((_, status))) = sys::waitpid(init, true) else { continue };
+            let Ok(Some((_, status))) = sys::waitpid(init, true) else {
+                continue;
+            };
             // The init is gone, so is everything else: drain what it said, then report.
             if let Some(mut f) = from_init.take() {
                 let mut rest = Vec::new();
@@ -221,13 +250,19 @@ fn relay_instance(
             }
             if started && !exited {
                 // Killed together with its instance (stop, or the instance was killed).
-                tell(&Event::Exit { code: None, signal: Some(libc::SIGKILL) });
+                tell(&Event::Exit {
+                    code: None,
+                    signal: Some(libc::SIGKILL),
+                });
             } else if !started && !failed {
                 let how = match status {
                     Exit::Code(c) => format!("exit code {c}"),
                     Exit::Signal(s) => format!("signal {s}"),
                 };
-                tell(&Event::Error { code: "ESANDBOX".into(), message: format!("the sandbox init ended during set-up ({how})") });
+                tell(&Event::Error {
+                    code: "ESANDBOX".into(),
+                    message: format!("the sandbox init ended during set-up ({how})"),
+                });
             }
             return;
         }
@@ -271,7 +306,9 @@ fn join(spec: &RunSpec, t: &JoinTarget) -> Result<i32, SandboxError> {
         }
         Ok(Forked::Parent(pid)) => pid,
         // The namespace's init is gone: no process can be created in it any more.
-        Err(e) if e.raw_os_error() == Some(libc::ENOMEM) => return Err(stale("pid namespace dead")),
+        Err(e) if e.raw_os_error() == Some(libc::ENOMEM) => {
+            return Err(stale("pid namespace dead"))
+        }
         Err(e) => return Err(SandboxError::os("fork", &e)),
     };
     drop(err_w);

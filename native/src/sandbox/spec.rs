@@ -73,7 +73,11 @@ pub enum Kind {
 #[serde(tag = "mode", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Prefix {
     /// The container's layer over a read-only base runtime (the normal run).
-    Overlay { lower: PathBuf, upper: PathBuf, work: PathBuf },
+    Overlay {
+        lower: PathBuf,
+        upper: PathBuf,
+        work: PathBuf,
+    },
     /// A plain writable directory (runtime creation, or a native container's layer).
     Bind { path: PathBuf },
 }
@@ -123,13 +127,19 @@ fn is_clean_absolute(p: &str) -> bool {
     p.starts_with('/')
         && !p.contains('\0')
         && (p == "/" || !p.ends_with('/'))
-        && p[1..].split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+        && p[1..]
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
 fn check_host_path(what: &str, p: &Path) -> Result<(), SandboxError> {
-    let s = p.to_str().ok_or_else(|| invalid(format!("{what} must be UTF-8")))?;
+    let s = p
+        .to_str()
+        .ok_or_else(|| invalid(format!("{what} must be UTF-8")))?;
     if !is_clean_absolute(s) {
-        return Err(invalid(format!("{what} must be a clean absolute path, got {s:?}")));
+        return Err(invalid(format!(
+            "{what} must be a clean absolute path, got {s:?}"
+        )));
     }
     Ok(())
 }
@@ -146,14 +156,20 @@ fn check_overlay_path(what: &str, p: &Path) -> Result<(), SandboxError> {
 /// `X:\...`: a drive letter, a colon, a backslash; no NUL or control characters.
 pub fn is_windows_path(p: &str) -> bool {
     let b = p.as_bytes();
-    b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\' && !p.chars().any(char::is_control)
+    b.len() >= 3
+        && b[0].is_ascii_alphabetic()
+        && b[1] == b':'
+        && b[2] == b'\\'
+        && !p.chars().any(char::is_control)
 }
 
 /// Map a `C:\...` path to where it lives inside the sandbox (`/orbit/prefix/drive_c/...`).
 /// Other drives are not mapped by the sandbox itself, so they yield None.
 pub fn windows_to_sandbox(p: &str) -> Result<Option<String>, SandboxError> {
     if !is_windows_path(p) {
-        return Err(invalid(format!("{p:?} is not a Windows path like C:\\dir\\file.exe")));
+        return Err(invalid(format!(
+            "{p:?} is not a Windows path like C:\\dir\\file.exe"
+        )));
     }
     if !p[..1].eq_ignore_ascii_case("c") {
         return Ok(None);
@@ -161,7 +177,9 @@ pub fn windows_to_sandbox(p: &str) -> Result<Option<String>, SandboxError> {
     let mut out = format!("{PREFIX}/drive_c");
     for part in p[3..].split(['\\', '/']).filter(|s| !s.is_empty()) {
         if part == "." || part == ".." {
-            return Err(invalid(format!("{p:?} must not contain . or .. components")));
+            return Err(invalid(format!(
+                "{p:?} must not contain . or .. components"
+            )));
         }
         out.push('/');
         out.push_str(part);
@@ -179,12 +197,16 @@ impl RunSpec {
         match self.kind {
             Kind::Native => {
                 if self.program.contains('/') && !is_clean_absolute(&self.program) {
-                    return Err(invalid("a native program is an absolute path or a bare name found in PATH"));
+                    return Err(invalid(
+                        "a native program is an absolute path or a bare name found in PATH",
+                    ));
                 }
             }
             Kind::Wine => {
                 if !is_windows_path(&self.program) {
-                    return Err(invalid("a wine program is a Windows path like C:\\dir\\app.exe"));
+                    return Err(invalid(
+                        "a wine program is a Windows path like C:\\dir\\app.exe",
+                    ));
                 }
                 if self.prefix.is_none() {
                     return Err(invalid("a wine run needs a prefix"));
@@ -203,7 +225,9 @@ impl RunSpec {
         if let Some(cwd) = &self.cwd {
             match self.kind {
                 Kind::Native if !is_clean_absolute(cwd) => {
-                    return Err(invalid("cwd must be a clean absolute path inside the sandbox"))
+                    return Err(invalid(
+                        "cwd must be a clean absolute path inside the sandbox",
+                    ))
                 }
                 Kind::Wine if windows_to_sandbox(cwd)?.is_none() => {
                     return Err(invalid("a wine cwd must be on drive C:"))
@@ -223,7 +247,10 @@ impl RunSpec {
         let mut seen = std::collections::BTreeSet::new();
         for b in &self.binds {
             check_host_path("binds.src", &b.src)?;
-            let under_root = b.dst.strip_prefix(BIND_ROOT).is_some_and(|r| r.starts_with('/'));
+            let under_root = b
+                .dst
+                .strip_prefix(BIND_ROOT)
+                .is_some_and(|r| r.starts_with('/'));
             let in_prefix = b.dst == PREFIX || b.dst.starts_with(&format!("{PREFIX}/"));
             if !is_clean_absolute(&b.dst) || !under_root || in_prefix {
                 return Err(invalid(format!(
@@ -244,7 +271,9 @@ impl RunSpec {
         if let Some(id) = &self.instance {
             let ok = !id.is_empty()
                 && id.len() <= 128
-                && id.bytes().all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c))
+                && id
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c))
                 && !id.starts_with('.');
             if !ok {
                 return Err(invalid("instance must be 1-128 of [A-Za-z0-9._-]"));
@@ -275,12 +304,18 @@ impl RunSpec {
     /// Exactly the spec's env, with the sandbox's fixed variables on top.
     pub fn environment(&self) -> Vec<(String, String)> {
         let mut env = self.env.clone();
-        for (k, v) in [("HOME", HOME), ("USER", ORBIT_USER), ("LOGNAME", ORBIT_USER), ("PATH", PATH)] {
+        for (k, v) in [
+            ("HOME", HOME),
+            ("USER", ORBIT_USER),
+            ("LOGNAME", ORBIT_USER),
+            ("PATH", PATH),
+        ] {
             env.insert(k.into(), v.into());
         }
         if self.kind == Kind::Wine {
             env.insert("WINEPREFIX".into(), PREFIX.into());
-            env.entry("WINEDEBUG".into()).or_insert_with(|| "-all".into());
+            env.entry("WINEDEBUG".into())
+                .or_insert_with(|| "-all".into());
         }
         env.into_iter().collect()
     }
@@ -290,19 +325,30 @@ impl RunSpec {
         match (self.kind, &self.cwd) {
             (Kind::Native, Some(c)) => c.clone(),
             (Kind::Native, None) => HOME.to_string(),
-            (Kind::Wine, Some(c)) => windows_to_sandbox(c).ok().flatten().unwrap_or_else(|| PREFIX.into()),
+            (Kind::Wine, Some(c)) => windows_to_sandbox(c)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| PREFIX.into()),
             // A Windows program usually expects to start in its own directory.
             (Kind::Wine, None) => windows_to_sandbox(&self.program)
                 .ok()
                 .flatten()
-                .and_then(|p| Path::new(&p).parent().map(|d| d.to_string_lossy().into_owned()))
+                .and_then(|p| {
+                    Path::new(&p)
+                        .parent()
+                        .map(|d| d.to_string_lossy().into_owned())
+                })
                 .unwrap_or_else(|| format!("{PREFIX}/drive_c")),
         }
     }
 
     /// How long leftovers get once no run is attached.
     pub fn linger(&self) -> std::time::Duration {
-        let default = if self.kind == Kind::Wine { 10_000 } else { 1_000 };
+        let default = if self.kind == Kind::Wine {
+            10_000
+        } else {
+            1_000
+        };
         std::time::Duration::from_millis(self.linger_ms.unwrap_or(default))
     }
 }
@@ -310,6 +356,9 @@ impl RunSpec {
 /// `/a/b` -> `/.oldroot/a/b`: where a host path is reachable after pivot_root, before detach.
 pub fn under_old_root(old_root: &str, host: &Path) -> PathBuf {
     let mut p = PathBuf::from(old_root);
-    p.extend(host.components().filter(|c| matches!(c, Component::Normal(_))));
+    p.extend(
+        host.components()
+            .filter(|c| matches!(c, Component::Normal(_))),
+    );
     p
 }

@@ -23,10 +23,16 @@ pub enum FileKind {
 
 /// The mount-plan operations. `RealSys` performs them; tests record them.
 pub trait Sys {
-    fn mount(&self, src: Option<&Path>, target: &Path, fstype: Option<&str>, flags: u64, data: Option<&str>)
-        -> io::Result<()>;
+    fn mount(
+        &self,
+        src: Option<&Path>,
+        target: &Path,
+        fstype: Option<&str>,
+        flags: libc::c_ulong,
+        data: Option<&str>,
+    ) -> io::Result<()>;
     /// Make an existing mount read-only (plus `extra` flags), keeping the flags it already has.
-    fn remount_readonly(&self, target: &Path, extra: u64) -> io::Result<()>;
+    fn remount_readonly(&self, target: &Path, extra: libc::c_ulong) -> io::Result<()>;
     fn umount_detach(&self, target: &Path) -> io::Result<()>;
     fn pivot_root(&self, new_root: &Path, put_old: &Path) -> io::Result<()>;
     fn chdir(&self, path: &Path) -> io::Result<()>;
@@ -70,8 +76,14 @@ fn check_long(ret: libc::c_long) -> io::Result<libc::c_long> {
 pub struct RealSys;
 
 impl Sys for RealSys {
-    fn mount(&self, src: Option<&Path>, target: &Path, fstype: Option<&str>, flags: u64, data: Option<&str>)
-        -> io::Result<()> {
+    fn mount(
+        &self,
+        src: Option<&Path>,
+        target: &Path,
+        fstype: Option<&str>,
+        flags: libc::c_ulong,
+        data: Option<&str>,
+    ) -> io::Result<()> {
         let src = src.map(cstr).transpose()?;
         let target = cstr(target)?;
         let fstype = fstype.map(cstring).transpose()?;
@@ -79,12 +91,18 @@ impl Sys for RealSys {
         let ptr = |c: &Option<CString>| c.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
         // SAFETY: every pointer is either null or a NUL-terminated string that outlives the call.
         check(unsafe {
-            libc::mount(ptr(&src), target.as_ptr(), ptr(&fstype), flags as libc::c_ulong, ptr(&data) as *const _)
+            libc::mount(
+                ptr(&src),
+                target.as_ptr(),
+                ptr(&fstype),
+                flags,
+                ptr(&data) as *const _,
+            )
         })?;
         Ok(())
     }
 
-    fn remount_readonly(&self, target: &Path, extra: u64) -> io::Result<()> {
+    fn remount_readonly(&self, target: &Path, extra: libc::c_ulong) -> io::Result<()> {
         let c = cstr(target)?;
         // SAFETY: statvfs is plain old data; zeroed is a valid value and the kernel fills it.
         let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
@@ -92,7 +110,7 @@ impl Sys for RealSys {
         check(unsafe { libc::statvfs(c.as_ptr(), &mut st) })?;
         // In a user namespace the kernel refuses a remount that would clear a locked flag, so keep
         // whatever the mount already has.
-        let mut flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | extra as libc::c_ulong;
+        let mut flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | extra;
         for (st_flag, ms_flag) in [
             (libc::ST_NOSUID, libc::MS_NOSUID),
             (libc::ST_NODEV, libc::MS_NODEV),
@@ -105,7 +123,7 @@ impl Sys for RealSys {
                 flags |= ms_flag;
             }
         }
-        self.mount(None, target, None, flags as u64, None)
+        self.mount(None, target, None, flags, None)
     }
 
     fn umount_detach(&self, target: &Path) -> io::Result<()> {
@@ -127,7 +145,10 @@ impl Sys for RealSys {
     }
 
     fn mkdir_all(&self, path: &Path, mode: u32) -> io::Result<()> {
-        std::fs::DirBuilder::new().recursive(true).mode(mode).create(path)
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(mode)
+            .create(path)
     }
 
     fn rmdir(&self, path: &Path) -> io::Result<()> {
@@ -135,7 +156,12 @@ impl Sys for RealSys {
     }
 
     fn create_file(&self, path: &Path) -> io::Result<()> {
-        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o644).open(path) {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(path)
+        {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
             other => other.map(drop),
         }
@@ -169,12 +195,23 @@ impl Sys for RealSys {
 /// Close every descriptor >= `first` (close_range, or a /proc/self/fd walk on old kernels).
 pub fn close_fds_from(first: RawFd) {
     // SAFETY: close_range only closes descriptors; callers own nothing at or above `first`.
-    let ret = unsafe { libc::syscall(libc::SYS_close_range, first as libc::c_uint, libc::c_uint::MAX, 0) };
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            first as libc::c_uint,
+            libc::c_uint::MAX,
+            0,
+        )
+    };
     if ret == 0 {
         return;
     }
     let fds: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
-        .map(|d| d.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect())
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .collect()
+        })
         .unwrap_or_default();
     for fd in fds.into_iter().filter(|&fd| fd >= first) {
         // SAFETY: as above; closing the directory stream's own fd (already gone) is harmless.
@@ -234,7 +271,10 @@ pub fn dup2(from: RawFd, to: RawFd) -> io::Result<()> {
 
 /// Point 0, 1 and 2 at /dev/null (so this process no longer holds the run's output pipes).
 pub fn stdio_to_dev_null() -> io::Result<()> {
-    let null = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null")?;
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?;
     for fd in 0..3 {
         dup2(null.as_raw_fd(), fd)?;
     }
@@ -292,8 +332,12 @@ pub fn waitpid(pid: i32, nohang: bool) -> io::Result<Option<(i32, Exit)>> {
             -1 if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => continue,
             -1 => return Err(io::Error::last_os_error()),
             0 => return Ok(None),
-            _ if libc::WIFEXITED(status) => return Ok(Some((ret, Exit::Code(libc::WEXITSTATUS(status))))),
-            _ if libc::WIFSIGNALED(status) => return Ok(Some((ret, Exit::Signal(libc::WTERMSIG(status))))),
+            _ if libc::WIFEXITED(status) => {
+                return Ok(Some((ret, Exit::Code(libc::WEXITSTATUS(status)))))
+            }
+            _ if libc::WIFSIGNALED(status) => {
+                return Ok(Some((ret, Exit::Signal(libc::WTERMSIG(status)))))
+            }
             _ => continue,
         }
     }
@@ -305,7 +349,14 @@ pub fn wait_exited_nowait(pid: i32) -> io::Result<()> {
         // SAFETY: siginfo_t is plain data; the kernel fills it.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         // SAFETY: `info` is a valid out-pointer.
-        let ret = unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOWAIT) };
+        let ret = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
         match ret {
             -1 if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => continue,
             -1 => return Err(io::Error::last_os_error()),
@@ -411,17 +462,20 @@ pub fn drop_privileges(uid: u32, gid: u32, clear_groups: bool) -> io::Result<()>
     check(unsafe { libc::setresgid(gid, gid, gid) })?;
     // SAFETY: plain ids.
     check(unsafe { libc::setresuid(uid, uid, uid) })?;
-    // SAFETY: getresuid fills three out-pointers.
     let (mut r, mut e, mut s) = (0, 0, 0);
+    // SAFETY: getresuid fills three valid out-pointers.
     check(unsafe { libc::getresuid(&mut r, &mut e, &mut s) })?;
     if (r, e, s) != (uid, uid, uid) {
-        return Err(io::Error::new(io::ErrorKind::Other, "uid did not change"));
+        return Err(io::Error::other("uid did not change"));
     }
     Ok(())
 }
 
 pub fn setrlimit(resource: libc::__rlimit_resource_t, value: u64) -> io::Result<()> {
-    let lim = libc::rlimit { rlim_cur: value, rlim_max: value };
+    let lim = libc::rlimit {
+        rlim_cur: value,
+        rlim_max: value,
+    };
     // SAFETY: `lim` is a valid rlimit.
     check(unsafe { libc::setrlimit(resource, &lim) })?;
     Ok(())
@@ -484,13 +538,20 @@ pub fn reset_signals_for_exec() {
 /// Wait up to `timeout` for one of the (blocked) `sigs`; None on timeout.
 pub fn sigtimedwait(sigs: &[i32], timeout: Duration) -> io::Result<Option<i32>> {
     let set = sigset(sigs);
-    let ts = libc::timespec { tv_sec: timeout.as_secs() as libc::time_t, tv_nsec: timeout.subsec_nanos() as _ };
+    let ts = libc::timespec {
+        tv_sec: timeout.as_secs() as libc::time_t,
+        tv_nsec: timeout.subsec_nanos() as _,
+    };
     // SAFETY: siginfo_t is plain data.
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
     // SAFETY: valid set, out-pointer and timeout.
     match unsafe { libc::sigtimedwait(&set, &mut info, &ts) } {
         -1 => match io::Error::last_os_error() {
-            e if e.raw_os_error() == Some(libc::EAGAIN) || e.kind() == io::ErrorKind::Interrupted => Ok(None),
+            e if e.raw_os_error() == Some(libc::EAGAIN)
+                || e.kind() == io::ErrorKind::Interrupted =>
+            {
+                Ok(None)
+            }
             e => Err(e),
         },
         sig => Ok(Some(sig)),
@@ -512,22 +573,40 @@ pub fn read_signalfd(fd: BorrowedFd<'_>) -> io::Result<Option<i32>> {
     let mut info: libc::signalfd_siginfo = unsafe { std::mem::zeroed() };
     let size = std::mem::size_of::<libc::signalfd_siginfo>();
     // SAFETY: reading at most `size` bytes into `info`.
-    let n = unsafe { libc::read(fd.as_raw_fd(), &mut info as *mut _ as *mut libc::c_void, size) };
+    let n = unsafe {
+        libc::read(
+            fd.as_raw_fd(),
+            &mut info as *mut _ as *mut libc::c_void,
+            size,
+        )
+    };
     if n == -1 {
         let e = io::Error::last_os_error();
-        return if e.kind() == io::ErrorKind::WouldBlock { Ok(None) } else { Err(e) };
+        return if e.kind() == io::ErrorKind::WouldBlock {
+            Ok(None)
+        } else {
+            Err(e)
+        };
     }
     Ok(Some(info.ssi_signo as i32))
 }
 
 /// poll() over `fds` (readable interest); returns each descriptor's revents.
 pub fn poll_readable(fds: &[BorrowedFd<'_>], timeout: Option<Duration>) -> io::Result<Vec<i16>> {
-    let mut pfds: Vec<libc::pollfd> =
-        fds.iter().map(|fd| libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 }).collect();
+    let mut pfds: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|fd| libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
     let ms = timeout.map_or(-1, |t| t.as_millis().min(i32::MAX as u128) as i32);
     // SAFETY: `pfds` is a valid array of `len` pollfd.
     match unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, ms) } {
-        -1 if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => Ok(vec![0; fds.len()]),
+        -1 if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => {
+            Ok(vec![0; fds.len()])
+        }
         -1 => Err(io::Error::last_os_error()),
         _ => Ok(pfds.iter().map(|p| p.revents).collect()),
     }
@@ -547,7 +626,9 @@ pub fn own_object_path() -> Option<std::path::PathBuf> {
     }
     // SAFETY: dladdr returned a NUL-terminated path owned by the loader, copied out at once.
     let name = unsafe { CStr::from_ptr(info.dli_fname) };
-    Some(std::path::PathBuf::from(std::ffi::OsStr::from_bytes(name.to_bytes())))
+    Some(std::path::PathBuf::from(std::ffi::OsStr::from_bytes(
+        name.to_bytes(),
+    )))
 }
 
 // ---- network ----
@@ -562,8 +643,18 @@ struct IfreqFlags {
 /// Bring `lo` up in a new network namespace, so localhost works inside.
 pub fn loopback_up() -> io::Result<()> {
     // SAFETY: a plain datagram socket, owned right away.
-    let sock = unsafe { OwnedFd::from_raw_fd(check(libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0))?) };
-    let mut req = IfreqFlags { name: [0; libc::IFNAMSIZ], flags: 0, _pad: [0; 22] };
+    let sock = unsafe {
+        OwnedFd::from_raw_fd(check(libc::socket(
+            libc::AF_INET,
+            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+            0,
+        ))?)
+    };
+    let mut req = IfreqFlags {
+        name: [0; libc::IFNAMSIZ],
+        flags: 0,
+        _pad: [0; 22],
+    };
     req.name[..2].copy_from_slice(&[b'l' as libc::c_char, b'o' as libc::c_char]);
     // SAFETY: `req` has the layout of struct ifreq's name + flags members (40 bytes in all).
     check(unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) })?;

@@ -32,7 +32,11 @@ fn native(program: &str) -> RunSpec {
 fn wine(program: &str) -> RunSpec {
     RunSpec {
         kind: Kind::Wine,
-        prefix: Some(Prefix::Overlay { lower: "/d/rt/abc".into(), upper: "/d/c/1/layer/upper".into(), work: "/d/c/1/layer/work".into() }),
+        prefix: Some(Prefix::Overlay {
+            lower: "/d/rt/abc".into(),
+            upper: "/d/c/1/layer/upper".into(),
+            work: "/d/c/1/layer/work".into(),
+        }),
         ..native(program)
     }
 }
@@ -46,7 +50,13 @@ fn host() -> HostView {
         ],
         etc: vec![
             ("ld.so.cache".into(), HostEntry::File),
-            ("resolv.conf".into(), HostEntry::Resolved { path: "/run/resolv.conf".into(), dir: false }),
+            (
+                "resolv.conf".into(),
+                HostEntry::Resolved {
+                    path: "/run/resolv.conf".into(),
+                    dir: false,
+                },
+            ),
             ("hosts".into(), HostEntry::File),
         ],
         userns: false,
@@ -63,7 +73,9 @@ fn spec_json_uses_camel_case_and_defaults() {
     assert_eq!(spec.network, Network::None);
     assert_eq!(spec.limits.memory_bytes, Some(64 << 20));
     assert!(spec.validate().is_ok());
-    assert!(serde_json::from_str::<RunSpec>(r#"{"kind":"native","program":"/x","bogus":1}"#).is_err());
+    assert!(
+        serde_json::from_str::<RunSpec>(r#"{"kind":"native","program":"/x","bogus":1}"#).is_err()
+    );
 }
 
 #[test]
@@ -78,32 +90,119 @@ fn validation_names_the_bad_field() {
     bad(native("/bin/../bin/sh"), "absolute");
     bad(wine("-rf"), "Windows path");
     bad(wine("C:/x.exe"), "Windows path");
-    bad(RunSpec { prefix: None, ..wine("C:\\x.exe") }, "prefix");
-    bad(RunSpec { args: vec!["a\0b".into()], ..native("/bin/echo") }, "NUL");
-    bad(RunSpec { env: [("A=B".to_string(), "x".to_string())].into(), ..native("/bin/echo") }, "env name");
-    bad(RunSpec { cwd: Some("tmp".into()), ..native("/bin/echo") }, "cwd");
-    bad(RunSpec { cwd: Some("D:\\x".into()), ..wine("C:\\x.exe") }, "drive C:");
-    let bind = |dst: &str| RunSpec { binds: vec![Bind { src: "/h/x".into(), dst: dst.into(), writable: false }], ..native("/bin/true") };
+    bad(
+        RunSpec {
+            prefix: None,
+            ..wine("C:\\x.exe")
+        },
+        "prefix",
+    );
+    bad(
+        RunSpec {
+            args: vec!["a\0b".into()],
+            ..native("/bin/echo")
+        },
+        "NUL",
+    );
+    bad(
+        RunSpec {
+            env: [("A=B".to_string(), "x".to_string())].into(),
+            ..native("/bin/echo")
+        },
+        "env name",
+    );
+    bad(
+        RunSpec {
+            cwd: Some("tmp".into()),
+            ..native("/bin/echo")
+        },
+        "cwd",
+    );
+    bad(
+        RunSpec {
+            cwd: Some("D:\\x".into()),
+            ..wine("C:\\x.exe")
+        },
+        "drive C:",
+    );
+    let bind = |dst: &str| RunSpec {
+        binds: vec![Bind {
+            src: "/h/x".into(),
+            dst: dst.into(),
+            writable: false,
+        }],
+        ..native("/bin/true")
+    };
     bad(bind("/usr/x"), "binds.dst");
     bad(bind("/orbit/prefix/x"), "binds.dst");
     bad(bind("/orbit/../etc"), "binds.dst");
     bad(bind("/orbitx"), "binds.dst");
     bad(
-        RunSpec { prefix: Some(Prefix::Overlay { lower: "/a,b".into(), upper: "/u".into(), work: "/w".into() }), ..wine("C:\\x.exe") },
+        RunSpec {
+            prefix: Some(Prefix::Overlay {
+                lower: "/a,b".into(),
+                upper: "/u".into(),
+                work: "/w".into(),
+            }),
+            ..wine("C:\\x.exe")
+        },
         "prefix.lower",
     );
-    bad(RunSpec { instance: Some("../x".into()), ..native("/bin/true") }, "instance");
-    bad(RunSpec { limits: Limits { memory_bytes: Some(1000), pids: None }, ..native("/bin/true") }, "memoryBytes");
+    bad(
+        RunSpec {
+            instance: Some("../x".into()),
+            ..native("/bin/true")
+        },
+        "instance",
+    );
+    bad(
+        RunSpec {
+            limits: Limits {
+                memory_bytes: Some(1000),
+                pids: None,
+            },
+            ..native("/bin/true")
+        },
+        "memoryBytes",
+    );
     assert!(bind("/orbit/share/setup.exe").validate().is_ok());
     assert!(native("sh").validate().is_ok());
 }
 
 #[test]
 fn argv_keeps_option_like_arguments_as_data() {
-    let s = RunSpec { args: vec!["--bind".into(), "/".into(), "/".into(), "--".into()], ..native("/bin/echo") };
-    assert_eq!(s.argv(), ("/bin/echo".into(), vec!["/bin/echo".into(), "--bind".into(), "/".into(), "/".into(), "--".into()]));
-    let w = RunSpec { args: vec!["--".into()], ..wine("C:\\Program Files\\Acme\\acme.exe") };
-    assert_eq!(w.argv(), (WINE.into(), vec!["wine".into(), "C:\\Program Files\\Acme\\acme.exe".into(), "--".into()]));
+    let s = RunSpec {
+        args: vec!["--bind".into(), "/".into(), "/".into(), "--".into()],
+        ..native("/bin/echo")
+    };
+    assert_eq!(
+        s.argv(),
+        (
+            "/bin/echo".into(),
+            vec![
+                "/bin/echo".into(),
+                "--bind".into(),
+                "/".into(),
+                "/".into(),
+                "--".into()
+            ]
+        )
+    );
+    let w = RunSpec {
+        args: vec!["--".into()],
+        ..wine("C:\\Program Files\\Acme\\acme.exe")
+    };
+    assert_eq!(
+        w.argv(),
+        (
+            WINE.into(),
+            vec![
+                "wine".into(),
+                "C:\\Program Files\\Acme\\acme.exe".into(),
+                "--".into()
+            ]
+        )
+    );
 }
 
 #[test]
@@ -121,17 +220,43 @@ fn environment_is_the_spec_plus_fixed_variables() {
     let env: BTreeMap<_, _> = w.environment().into_iter().collect();
     assert_eq!(env["WINEPREFIX"], PREFIX);
     assert_eq!(env["WINEDEBUG"], "+relay");
-    assert_eq!(wine("C:\\a.exe").environment().into_iter().find(|(k, _)| k == "WINEDEBUG").unwrap().1, "-all");
+    assert_eq!(
+        wine("C:\\a.exe")
+            .environment()
+            .into_iter()
+            .find(|(k, _)| k == "WINEDEBUG")
+            .unwrap()
+            .1,
+        "-all"
+    );
 }
 
 #[test]
 fn windows_paths_map_into_the_prefix() {
-    assert_eq!(windows_to_sandbox("C:\\Program Files\\Acme").unwrap().unwrap(), "/orbit/prefix/drive_c/Program Files/Acme");
-    assert_eq!(windows_to_sandbox("c:\\").unwrap().unwrap(), "/orbit/prefix/drive_c");
+    assert_eq!(
+        windows_to_sandbox("C:\\Program Files\\Acme")
+            .unwrap()
+            .unwrap(),
+        "/orbit/prefix/drive_c/Program Files/Acme"
+    );
+    assert_eq!(
+        windows_to_sandbox("c:\\").unwrap().unwrap(),
+        "/orbit/prefix/drive_c"
+    );
     assert_eq!(windows_to_sandbox("D:\\x").unwrap(), None);
     assert!(windows_to_sandbox("C:\\..\\..\\etc").is_err());
-    assert_eq!(wine("C:\\Apps\\a.exe").sandbox_cwd(), "/orbit/prefix/drive_c/Apps");
-    assert_eq!(RunSpec { cwd: Some("C:\\w".into()), ..wine("C:\\a.exe") }.sandbox_cwd(), "/orbit/prefix/drive_c/w");
+    assert_eq!(
+        wine("C:\\Apps\\a.exe").sandbox_cwd(),
+        "/orbit/prefix/drive_c/Apps"
+    );
+    assert_eq!(
+        RunSpec {
+            cwd: Some("C:\\w".into()),
+            ..wine("C:\\a.exe")
+        }
+        .sandbox_cwd(),
+        "/orbit/prefix/drive_c/w"
+    );
     assert_eq!(native("/bin/true").sandbox_cwd(), HOME);
 }
 
@@ -153,19 +278,37 @@ fn plan_pivots_first_and_detaches_the_host_last() {
             assert!(i > pivot && i < detach);
         }
     }
-    assert_eq!(ops.last(), Some(&MountOp::RemountReadOnly { path: "/".into() }));
+    assert_eq!(
+        ops.last(),
+        Some(&MountOp::RemountReadOnly { path: "/".into() })
+    );
 }
 
 #[test]
 fn plan_binds_system_dirs_read_only_and_recreates_links() {
     let ops = plan::build(&native("/bin/true"), &host());
-    assert!(ops.contains(&MountOp::Bind { src: "/.oldroot/usr".into(), dst: "/usr".into(), readonly: true, restrict: Restrict::NoSuidDev }));
-    assert!(ops.contains(&MountOp::Symlink { target: "usr/bin".into(), link: "/bin".into() }));
-    assert!(!ops.iter().any(|o| matches!(o, MountOp::Bind { dst, .. } if dst == Path::new("/lib64"))));
+    assert!(ops.contains(&MountOp::Bind {
+        src: "/.oldroot/usr".into(),
+        dst: "/usr".into(),
+        readonly: true,
+        restrict: Restrict::NoSuidDev
+    }));
+    assert!(ops.contains(&MountOp::Symlink {
+        target: "usr/bin".into(),
+        link: "/bin".into()
+    }));
+    assert!(!ops
+        .iter()
+        .any(|o| matches!(o, MountOp::Bind { dst, .. } if dst == Path::new("/lib64"))));
     // nothing of the host's home, root, data or /tmp is bound
     for op in &ops {
         if let MountOp::Bind { src, .. } = op {
-            for hidden in ["/.oldroot/root", "/.oldroot/home", "/.oldroot/tmp", "/.oldroot/var"] {
+            for hidden in [
+                "/.oldroot/root",
+                "/.oldroot/home",
+                "/.oldroot/tmp",
+                "/.oldroot/var",
+            ] {
                 assert!(!src.starts_with(hidden), "{src:?}");
             }
         }
@@ -175,22 +318,39 @@ fn plan_binds_system_dirs_read_only_and_recreates_links() {
 #[test]
 fn plan_shows_name_resolution_only_with_host_network() {
     let none = plan::build(&native("/bin/true"), &host());
-    assert!(!none.iter().any(|o| matches!(o, MountOp::Bind { dst, .. } if dst == Path::new("/etc/resolv.conf"))));
-    assert!(none.iter().any(|o| matches!(o, MountOp::WriteFile { path, .. } if path == Path::new("/etc/hosts"))));
-    let host_net = plan::build(&RunSpec { network: Network::Host, ..native("/bin/true") }, &host());
+    assert!(!none
+        .iter()
+        .any(|o| matches!(o, MountOp::Bind { dst, .. } if dst == Path::new("/etc/resolv.conf"))));
+    assert!(none
+        .iter()
+        .any(|o| matches!(o, MountOp::WriteFile { path, .. } if path == Path::new("/etc/hosts"))));
+    let host_net = plan::build(
+        &RunSpec {
+            network: Network::Host,
+            ..native("/bin/true")
+        },
+        &host(),
+    );
     assert!(host_net.contains(&MountOp::Bind {
         src: "/.oldroot/run/resolv.conf".into(),
         dst: "/etc/resolv.conf".into(),
         readonly: true,
         restrict: Restrict::NoSuidDev
     }));
-    assert!(!host_net.iter().any(|o| matches!(o, MountOp::WriteFile { path, .. } if path == Path::new("/etc/hosts"))));
+    assert!(!host_net
+        .iter()
+        .any(|o| matches!(o, MountOp::WriteFile { path, .. } if path == Path::new("/etc/hosts"))));
 }
 
 #[test]
 fn plan_masks_proc_and_makes_private_tmp_and_home() {
     let ops = plan::build(&native("/bin/true"), &host());
-    for p in ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug"] {
+    for p in [
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/timer_list",
+        "/proc/sched_debug",
+    ] {
         assert!(ops.contains(&MountOp::Mask { path: p.into() }), "{p}");
     }
     for p in ["/proc/sys", "/proc/sysrq-trigger"] {
@@ -199,8 +359,15 @@ fn plan_masks_proc_and_makes_private_tmp_and_home() {
     let proc_at = position(&ops, |o| matches!(o, MountOp::Proc { .. }));
     let mask_at = position(&ops, |o| matches!(o, MountOp::Mask { .. }));
     assert!(proc_at < mask_at);
-    assert!(ops.iter().any(|o| matches!(o, MountOp::Tmpfs { target, .. } if target == Path::new("/tmp"))));
-    assert!(ops.contains(&MountOp::Tmpfs { target: HOME.into(), mode: 0o700, owner: Some((ORBIT_UID, ORBIT_GID)), restrict: Restrict::NoSuidDev }));
+    assert!(ops
+        .iter()
+        .any(|o| matches!(o, MountOp::Tmpfs { target, .. } if target == Path::new("/tmp"))));
+    assert!(ops.contains(&MountOp::Tmpfs {
+        target: HOME.into(),
+        mode: 0o700,
+        owner: Some((ORBIT_UID, ORBIT_GID)),
+        restrict: Restrict::NoSuidDev
+    }));
     let passwd = plan::passwd();
     assert!(passwd.contains("orbit:x:61000:61000:Orbit:/home/orbit:"));
 }
@@ -215,13 +382,45 @@ fn plan_puts_the_prefix_at_one_fixed_path() {
         dst: PREFIX.into(),
         userxattr: false,
     }));
-    assert!(ops.contains(&MountOp::Chown { path: "/.oldroot/d/c/1/layer/upper".into(), uid: ORBIT_UID, gid: ORBIT_GID }));
-    let runtime = RunSpec { prefix: Some(Prefix::Bind { path: "/d/rt/new".into() }), ..wine("C:\\a.exe") };
-    let ops = plan::build(&runtime, &HostView { userns: true, ..host() });
-    assert!(ops.contains(&MountOp::Bind { src: "/.oldroot/d/rt/new".into(), dst: PREFIX.into(), readonly: false, restrict: Restrict::NoSuidDev }));
-    let with_bind = RunSpec { binds: vec![Bind { src: "/h/setup.exe".into(), dst: "/orbit/share/setup.exe".into(), writable: false }], ..wine("C:\\a.exe") };
+    assert!(ops.contains(&MountOp::Chown {
+        path: "/.oldroot/d/c/1/layer/upper".into(),
+        uid: ORBIT_UID,
+        gid: ORBIT_GID
+    }));
+    let runtime = RunSpec {
+        prefix: Some(Prefix::Bind {
+            path: "/d/rt/new".into(),
+        }),
+        ..wine("C:\\a.exe")
+    };
+    let ops = plan::build(
+        &runtime,
+        &HostView {
+            userns: true,
+            ..host()
+        },
+    );
+    assert!(ops.contains(&MountOp::Bind {
+        src: "/.oldroot/d/rt/new".into(),
+        dst: PREFIX.into(),
+        readonly: false,
+        restrict: Restrict::NoSuidDev
+    }));
+    let with_bind = RunSpec {
+        binds: vec![Bind {
+            src: "/h/setup.exe".into(),
+            dst: "/orbit/share/setup.exe".into(),
+            writable: false,
+        }],
+        ..wine("C:\\a.exe")
+    };
     let ops = plan::build(&with_bind, &host());
-    assert!(ops.contains(&MountOp::Bind { src: "/.oldroot/h/setup.exe".into(), dst: "/orbit/share/setup.exe".into(), readonly: true, restrict: Restrict::NoSuidDev }));
+    assert!(ops.contains(&MountOp::Bind {
+        src: "/.oldroot/h/setup.exe".into(),
+        dst: "/orbit/share/setup.exe".into(),
+        readonly: true,
+        restrict: Restrict::NoSuidDev
+    }));
 }
 
 /// Records every call; `kinds` answers `kind` queries.
@@ -245,10 +444,23 @@ impl Fake {
 }
 
 impl Sys for Fake {
-    fn mount(&self, src: Option<&Path>, target: &Path, fstype: Option<&str>, flags: u64, data: Option<&str>) -> io::Result<()> {
-        self.rec(format!("mount {:?} {} {:?} {flags:#x} {:?}", src, target.display(), fstype, data))
+    fn mount(
+        &self,
+        src: Option<&Path>,
+        target: &Path,
+        fstype: Option<&str>,
+        flags: libc::c_ulong,
+        data: Option<&str>,
+    ) -> io::Result<()> {
+        self.rec(format!(
+            "mount {:?} {} {:?} {flags:#x} {:?}",
+            src,
+            target.display(),
+            fstype,
+            data
+        ))
     }
-    fn remount_readonly(&self, target: &Path, extra: u64) -> io::Result<()> {
+    fn remount_readonly(&self, target: &Path, extra: libc::c_ulong) -> io::Result<()> {
         self.rec(format!("remount_ro {} {extra:#x}", target.display()))
     }
     fn umount_detach(&self, target: &Path) -> io::Result<()> {
@@ -286,33 +498,61 @@ impl Sys for Fake {
 #[test]
 fn executor_binds_files_and_dirs_with_matching_mount_points_then_remounts() {
     let fake = Fake {
-        kinds: vec![("/.oldroot/h/setup.exe".into(), FileKind::File), ("/.oldroot/usr".into(), FileKind::Dir)],
+        kinds: vec![
+            ("/.oldroot/h/setup.exe".into(), FileKind::File),
+            ("/.oldroot/usr".into(), FileKind::Dir),
+        ],
         ..Default::default()
     };
     let ops = [
-        MountOp::Bind { src: "/.oldroot/usr".into(), dst: "/usr".into(), readonly: true, restrict: Restrict::NoSuidDev },
-        MountOp::Bind { src: "/.oldroot/h/setup.exe".into(), dst: "/orbit/share/setup.exe".into(), readonly: false, restrict: Restrict::NoSuidDev },
+        MountOp::Bind {
+            src: "/.oldroot/usr".into(),
+            dst: "/usr".into(),
+            readonly: true,
+            restrict: Restrict::NoSuidDev,
+        },
+        MountOp::Bind {
+            src: "/.oldroot/h/setup.exe".into(),
+            dst: "/orbit/share/setup.exe".into(),
+            readonly: false,
+            restrict: Restrict::NoSuidDev,
+        },
     ];
     mounts::apply(&ops, &fake).unwrap();
     let calls = fake.calls.borrow();
-    let bind = libc::MS_BIND as u64 | libc::MS_REC as u64;
+    let bind = libc::MS_BIND | libc::MS_REC;
     assert_eq!(calls[1], "mkdir /usr 755");
-    assert_eq!(calls[2], format!("mount Some(\"/.oldroot/usr\") /usr None {bind:#x} None"));
+    assert_eq!(
+        calls[2],
+        format!("mount Some(\"/.oldroot/usr\") /usr None {bind:#x} None")
+    );
     assert!(calls[3].starts_with("remount_ro /usr"));
     assert_eq!(calls[5], "touch /orbit/share/setup.exe");
-    assert!(calls[7].contains("/orbit/share/setup.exe") && !calls[7].starts_with("remount_ro"), "writable bind stays rw: {}", calls[7]);
+    assert!(
+        calls[7].contains("/orbit/share/setup.exe") && !calls[7].starts_with("remount_ro"),
+        "writable bind stays rw: {}",
+        calls[7]
+    );
 }
 
 #[test]
 fn executor_stops_at_the_first_failure_with_a_coded_error() {
-    let fake = Fake { fail_on: Some("pivot"), ..Default::default() };
+    let fake = Fake {
+        fail_on: Some("pivot"),
+        ..Default::default()
+    };
     let err = mounts::apply(&plan::build(&native("/bin/true"), &host()), &fake).unwrap_err();
     assert_eq!(err.code(), "ESANDBOX");
     assert!(err.message().contains("pivot_root"), "{err}");
     assert!(fake.calls.borrow().last().unwrap().starts_with("pivot"));
     // a missing bind source is ENOENT, naming the host path (not /.oldroot/...)
     let fake = Fake::default();
-    let ops = [MountOp::Bind { src: "/.oldroot/nope".into(), dst: "/orbit/x".into(), readonly: true, restrict: Restrict::NoSuidDev }];
+    let ops = [MountOp::Bind {
+        src: "/.oldroot/nope".into(),
+        dst: "/orbit/x".into(),
+        readonly: true,
+        restrict: Restrict::NoSuidDev,
+    }];
     let err = mounts::apply(&ops, &fake).unwrap_err();
     assert_eq!(err.code(), "ENOENT");
     assert!(err.message().contains(" /nope "), "{err}");
@@ -320,9 +560,17 @@ fn executor_stops_at_the_first_failure_with_a_coded_error() {
 
 #[test]
 fn executor_masks_only_what_exists() {
-    let fake = Fake { kinds: vec![("/proc/keys".into(), FileKind::File), ("/proc/acpi".into(), FileKind::Dir)], ..Default::default() };
-    let ops: Vec<MountOp> =
-        ["/proc/keys", "/proc/acpi", "/proc/kcore"].iter().map(|p| MountOp::Mask { path: p.into() }).collect();
+    let fake = Fake {
+        kinds: vec![
+            ("/proc/keys".into(), FileKind::File),
+            ("/proc/acpi".into(), FileKind::Dir),
+        ],
+        ..Default::default()
+    };
+    let ops: Vec<MountOp> = ["/proc/keys", "/proc/acpi", "/proc/kcore"]
+        .iter()
+        .map(|p| MountOp::Mask { path: p.into() })
+        .collect();
     mounts::apply(&ops, &fake).unwrap();
     let calls = fake.calls.borrow();
     assert_eq!(calls.len(), 2);
@@ -344,7 +592,13 @@ fn cgroup_v1_place_is_our_own_group_in_the_controller_hierarchy() {
     let own = limits::parse_proc_cgroup("8:pids:/\n4:memory:/api/96e\n0::/\n");
     let no_v2 = |_: &Path| Some(String::new());
     let mem = limits::locate("memory", &mounts, &own, no_v2).unwrap();
-    assert_eq!(mem, limits::Place { own: "/sys/fs/cgroup/memory/api/96e".into(), v2: false });
+    assert_eq!(
+        mem,
+        limits::Place {
+            own: "/sys/fs/cgroup/memory/api/96e".into(),
+            v2: false
+        }
+    );
     let pids = limits::locate("pids", &mounts, &own, no_v2).unwrap();
     assert_eq!(pids.own, PathBuf::from("/sys/fs/cgroup/pids"));
 }
@@ -354,19 +608,41 @@ fn cgroup_v2_is_used_only_when_delegated() {
     let mounts = limits::parse_mountinfo("30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
     let own = limits::parse_proc_cgroup("0::/user.slice/orbit.service\n");
     let delegated = |p: &Path| {
-        (p == Path::new("/sys/fs/cgroup/user.slice/orbit.service/cgroup.subtree_control")).then(|| "cpu memory pids".to_string())
+        (p == Path::new("/sys/fs/cgroup/user.slice/orbit.service/cgroup.subtree_control"))
+            .then(|| "cpu memory pids".to_string())
     };
     let place = limits::locate("pids", &mounts, &own, delegated).unwrap();
-    assert_eq!(place, limits::Place { own: "/sys/fs/cgroup/user.slice/orbit.service".into(), v2: true });
-    assert_eq!(limits::locate("memory", &mounts, &own, |_| Some("cpu".into())), None);
+    assert_eq!(
+        place,
+        limits::Place {
+            own: "/sys/fs/cgroup/user.slice/orbit.service".into(),
+            v2: true
+        }
+    );
+    assert_eq!(
+        limits::locate("memory", &mounts, &own, |_| Some("cpu".into())),
+        None
+    );
 }
 
 #[test]
 fn rlimits_cover_only_limits_no_cgroup_took() {
-    let l = Limits { memory_bytes: Some(64 << 20), pids: Some(10) };
-    let applied = limits::LimitsApplied { memory: Mechanism::CgroupV1, pids: Mechanism::Rlimit };
-    assert_eq!(limits::rlimits(&l, &applied), vec![(libc::RLIMIT_NPROC, 10)]);
-    assert_eq!(serde_json::to_string(&applied).unwrap(), r#"{"memory":"cgroup-v1","pids":"rlimit"}"#);
+    let l = Limits {
+        memory_bytes: Some(64 << 20),
+        pids: Some(10),
+    };
+    let applied = limits::LimitsApplied {
+        memory: Mechanism::CgroupV1,
+        pids: Mechanism::Rlimit,
+    };
+    assert_eq!(
+        limits::rlimits(&l, &applied),
+        vec![(libc::RLIMIT_NPROC, 10)]
+    );
+    assert_eq!(
+        serde_json::to_string(&applied).unwrap(),
+        r#"{"memory":"cgroup-v1","pids":"rlimit"}"#
+    );
 }
 
 #[test]
@@ -385,7 +661,20 @@ fn event_lines_survive_arbitrary_chunking() {
         events.extend(r.push(chunk));
     }
     assert_eq!(events.len(), 3);
-    assert!(matches!(events[0], Event::Started { pid: 5, init_pid: 4, .. }));
-    assert_eq!(events[1], Event::Exit { code: Some(3), signal: None });
+    assert!(matches!(
+        events[0],
+        Event::Started {
+            pid: 5,
+            init_pid: 4,
+            ..
+        }
+    ));
+    assert_eq!(
+        events[1],
+        Event::Exit {
+            code: Some(3),
+            signal: None
+        }
+    );
     assert_eq!(events[2], Event::Ended);
 }

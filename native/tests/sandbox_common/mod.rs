@@ -50,7 +50,11 @@ pub fn finish(h: &RunHandle) -> Output {
     let out = drain(h.take_stdout().map(|r| Box::new(r) as Box<dyn Read + Send>));
     let err = drain(h.take_stderr().map(|r| Box::new(r) as Box<dyn Read + Send>));
     let status = h.wait().expect("wait");
-    Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() }
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
 }
 
 pub fn run(spec: RunSpec) -> Output {
@@ -61,7 +65,13 @@ pub fn run(spec: RunSpec) -> Output {
 /// `sh -c script`, asserting exit code 0; returns stdout.
 pub fn sh_ok(script: &str) -> String {
     let o = run(sh(script));
-    assert_eq!(o.status.code, Some(0), "script failed: {script}\nstdout: {}\nstderr: {}", o.stdout, o.stderr);
+    assert_eq!(
+        o.status.code,
+        Some(0),
+        "script failed: {script}\nstdout: {}\nstderr: {}",
+        o.stdout,
+        o.stderr
+    );
     o.stdout
 }
 
@@ -112,7 +122,11 @@ pub fn pids_with(needle: &str) -> Vec<u32> {
         .filter(|&pid| pid != me)
         .filter(|pid| {
             std::fs::read(format!("/proc/{pid}/cmdline"))
-                .map(|c| String::from_utf8_lossy(&c).replace('\0', " ").contains(needle))
+                .map(|c| {
+                    String::from_utf8_lossy(&c)
+                        .replace('\0', " ")
+                        .contains(needle)
+                })
                 .unwrap_or(false)
         })
         .collect()

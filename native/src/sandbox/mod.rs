@@ -30,4 +30,6 @@ pub use instance::{list as list_instances, stop as stop_instance, InstanceInfo};
 pub use limits::{LimitsApplied, Mechanism};
 pub use run::{runner_path, set_runner_path, spawn_run, ExitStatus, RunHandle};
 pub use session::{RunInfo, Stream};
-pub use spec::{Bind, Kind, Limits, Network, Prefix, RunSpec};
+pub use spec::{
+    Bind, Kind, Limits, Network, Prefix, RunSpec, HOME, ORBIT_GID, ORBIT_UID, ORBIT_USER, PREFIX,
+};

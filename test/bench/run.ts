@@ -1,0 +1,14 @@
+// `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run.
+import { type Bench, type BenchResult, printResults } from './harness.ts'
+import { sandboxSetup } from './sandbox-setup.ts'
+
+const benches: Record<string, Bench> = { 'sandbox-setup': sandboxSetup }
+
+const only = process.argv.slice(2)
+const results: BenchResult[] = []
+for (const [name, bench] of Object.entries(benches)) {
+  if (only.length > 0 && !only.includes(name)) continue
+  console.error(`bench: ${name}…`)
+  results.push(...(await bench()))
+}
+printResults(results)

@@ -1,10 +1,13 @@
 //! Orbit's virtualization core. Every module here is plain Rust with no knowledge of N-API;
 //! `napi` is the one thin binding module that converts values and errors for Node.
+pub mod capture;
+pub mod container;
 pub mod error;
 pub mod hash;
 pub mod lnk;
 pub mod napi;
 pub mod registry;
+pub mod runtime;
 pub mod sandbox;
 pub mod system;
 pub mod walk;

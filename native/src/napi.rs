@@ -10,6 +10,7 @@
 mod callback;
 pub(crate) mod env;
 mod exports;
+mod exports_core;
 mod sandbox;
 pub(crate) mod sys;
 mod task;
@@ -140,7 +141,7 @@ unsafe extern "C" fn trampoline(raw_env: napi_env, info: napi_callback_info) -> 
 }
 
 fn register(env: Env, exports: JsValue) -> Result<()> {
-    for (name, handler) in exports::EXPORTS {
+    for (name, handler) in exports::EXPORTS.iter().chain(exports_core::EXPORTS) {
         let func = out!(napi_create_function(
             env.0,
             name.as_ptr() as *const std::os::raw::c_char,

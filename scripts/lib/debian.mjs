@@ -23,6 +23,7 @@ export const debianPackages = [
   'librust-zstd-dev',
   'librust-tar-dev',
   'librust-ring-dev',
+  'librust-serde-yaml-dev',
 ]
 
 /** The subset of `packages` that dpkg does not report as installed. */

@@ -158,3 +158,19 @@ fn missing_program_and_bad_cwd_are_coded_errors() {
     assert_eq!(err.code(), "ENOENT", "{err}");
     assert!(err.message().contains("/nonexistent-orbit-src"), "{err}");
 }
+
+#[test]
+fn even_a_program_that_exits_at_once_has_its_host_pid_reported() {
+    init();
+    for _ in 0..20 {
+        let h =
+            sandbox::spawn_run(spec(json!({"kind": "native", "program": "/bin/true"}))).unwrap();
+        assert!(
+            h.pid() > 0 && h.pid() != h.init_pid(),
+            "pid {} init {}",
+            h.pid(),
+            h.init_pid()
+        );
+        h.wait().unwrap();
+    }
+}

@@ -200,10 +200,29 @@ fn no_descriptor_of_the_caller_leaks_into_the_run() {
     let leak2 = std::fs::File::open("/").unwrap();
     sys::set_cloexec(leak1.as_raw_fd(), false).unwrap();
     sys::set_cloexec(leak2.as_raw_fd(), false).unwrap();
-    let o = run(sh(
-        "ls /proc/$$/fd | sort -n | tr '\\n' ' '; ls -l /proc/$$/fd/0 | sed 's/.*-> //'",
-    ));
-    assert_eq!(o.stdout, "0 1 2 /dev/null\n", "{}", o.stderr);
+    // Looked at from the host while the program sleeps: exactly stdin (/dev/null), stdout, stderr.
+    let h = sandbox::spawn_run(spec(
+        json!({"kind": "native", "program": "/bin/sleep", "args": ["1"]}),
+    ))
+    .unwrap();
+    let fds: std::collections::BTreeMap<String, String> =
+        std::fs::read_dir(format!("/proc/{}/fd", h.pid()))
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                let target = std::fs::read_link(e.path())
+                    .map(|t| t.display().to_string())
+                    .unwrap_or_default();
+                (e.file_name().to_string_lossy().into_owned(), target)
+            })
+            .collect();
+    assert_eq!(fds.keys().collect::<Vec<_>>(), ["0", "1", "2"], "{fds:?}");
+    assert_eq!(fds["0"], "/dev/null");
+    assert!(
+        fds["1"].starts_with("pipe:") && fds["2"].starts_with("pipe:"),
+        "{fds:?}"
+    );
+    assert_eq!(finish(&h).status.code, Some(0));
     drop((leak1, leak2));
 }
 

@@ -33,8 +33,8 @@ pub struct InitArgs<'a> {
     pub linger: Duration,
     /// Events to the runner.
     pub to_runner: OwnedFd,
-    /// Hangs up when the runner is gone.
-    pub alive: OwnedFd,
+    /// From the runner: hangs up when the runner is gone; one byte once it has read "started".
+    pub from_runner: OwnedFd,
 }
 
 fn exit_fields(e: Exit) -> (Option<i32>, Option<i32>) {
@@ -48,10 +48,11 @@ fn exit_fields(e: Exit) -> (Option<i32>, Option<i32>) {
 pub fn run(a: InitArgs<'_>) -> ! {
     let _ = sys::set_parent_death_signal(libc::SIGKILL);
     // The runner may have died before the death signal was armed: then the pipe has hung up.
-    if sys::poll_readable(&[a.alive.as_fd()], Some(Duration::ZERO)).map_or(true, |r| r[0] != 0) {
+    if sys::poll_readable(&[a.from_runner.as_fd()], Some(Duration::ZERO))
+        .map_or(true, |r| r[0] != 0)
+    {
         sys::exit_now(1);
     }
-    drop(a.alive);
     sys::set_process_name("orbit-init");
     // Modes in the plan are meant exactly; the program gets 022 back in `exec`.
     sys::umask(0);
@@ -107,6 +108,10 @@ pub fn run(a: InitArgs<'_>) -> ! {
         limits: Default::default(),
         cgroups: vec![],
     });
+    // The runner looks the program's host pid up from outside; until it says so the program stays
+    // unreaped (a zombie keeps its pid), so even a program that exits at once can be found.
+    let _ = sys::poll_readable(&[a.from_runner.as_fd()], Some(Duration::from_secs(5)));
+    drop(a.from_runner);
     // From here on only the program holds the output pipes: their EOF means the run's output ended.
     let _ = sys::stdio_to_dev_null();
     let code = serve(main, a.linger, &say);
@@ -189,19 +194,22 @@ fn serve(main: i32, linger: Duration, say: &dyn Fn(&Event)) -> i32 {
         } else {
             Duration::from_millis(50)
         };
+        // Only the runner (outside the namespace: sender pid 0) may drive the init. In a user
+        // namespace the program has the init's uid and could signal pid 1 itself.
         match sys::sigtimedwait(SIGNALS, timeout) {
-            Ok(Some(libc::SIGTERM | libc::SIGINT | libc::SIGHUP)) => {
+            Ok(Some((_, sender))) if sender != 0 => {}
+            Ok(Some((libc::SIGTERM | libc::SIGINT | libc::SIGHUP, _))) => {
                 let _ = sys::kill(-main, libc::SIGTERM);
             }
-            Ok(Some(libc::SIGUSR1)) => {
+            Ok(Some((libc::SIGUSR1, _))) => {
                 let _ = sys::kill(-main, libc::SIGKILL);
             }
-            Ok(Some(libc::SIGUSR2)) => {
+            Ok(Some((libc::SIGUSR2, _))) => {
                 shutting_down = true;
                 let _ = sys::kill(-1, libc::SIGTERM);
                 terminating_since.get_or_insert(Instant::now());
             }
-            Ok(Some(libc::SIGQUIT)) => return 128 + libc::SIGKILL,
+            Ok(Some((libc::SIGQUIT, _))) => return 128 + libc::SIGKILL,
             _ => {}
         }
     }

@@ -151,7 +151,7 @@ fn create_in_groups(
                 network: spec.network,
                 linger: spec.linger(),
                 to_runner,
-                alive: alive_r,
+                from_runner: alive_r,
             })
         }
         Forked::Parent(pid) => pid,
@@ -167,7 +167,8 @@ fn create_in_groups(
     Ok(0)
 }
 
-/// Create mode's loop. `_alive` is held until the end: the init watches it for our death.
+/// Create mode's loop. `to_init` is held until the end: the init watches it for our death, and
+/// gets one byte once the program's host pid has been looked up.
 #[allow(clippy::too_many_arguments)]
 fn relay_instance(
     init: i32,
@@ -176,8 +177,9 @@ fn relay_instance(
     sigfd: OwnedFd,
     limits: LimitsApplied,
     cgroups: Vec<std::path::PathBuf>,
-    _alive: OwnedFd,
+    to_init: OwnedFd,
 ) {
+    let to_init = std::fs::File::from(to_init);
     let mut reader = LineReader::default();
     let mut from_init = Some(std::fs::File::from(from_init));
     let (mut started, mut exited, mut failed) = (false, false, false);
@@ -186,6 +188,7 @@ fn relay_instance(
             Event::Started { pid, .. } => {
                 *started = true;
                 let host = procfs::host_pid_of_child(init, pid).unwrap_or(0);
+                let _ = std::io::Write::write_all(&mut &to_init, b"k");
                 Event::Started {
                     pid: host,
                     init_pid: init,

@@ -535,8 +535,9 @@ pub fn reset_signals_for_exec() {
     unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) };
 }
 
-/// Wait up to `timeout` for one of the (blocked) `sigs`; None on timeout.
-pub fn sigtimedwait(sigs: &[i32], timeout: Duration) -> io::Result<Option<i32>> {
+/// Wait up to `timeout` for one of the (blocked) `sigs`; None on timeout. Returns the signal
+/// and the sender's pid as seen from here (0 for a sender outside our pid namespace, or the kernel).
+pub fn sigtimedwait(sigs: &[i32], timeout: Duration) -> io::Result<Option<(i32, i32)>> {
     let set = sigset(sigs);
     let ts = libc::timespec {
         tv_sec: timeout.as_secs() as libc::time_t,
@@ -554,7 +555,9 @@ pub fn sigtimedwait(sigs: &[i32], timeout: Duration) -> io::Result<Option<i32>> 
             }
             e => Err(e),
         },
-        sig => Ok(Some(sig)),
+        // SAFETY: for kill()/sigqueue()/SIGCHLD signals si_pid is the sender's field of the union
+        // the kernel filled; for other sources it reads as 0, which callers treat as "outside".
+        sig => Ok(Some((sig, unsafe { info.si_pid() }))),
     }
 }
 

@@ -257,3 +257,41 @@ fn the_run_has_no_controlling_terminal() {
     }
     let _ = Duration::ZERO;
 }
+
+#[test]
+fn network_none_has_only_loopback_and_host_reaches_the_host() {
+    init();
+    // A listener on the host's loopback: reachable with network "host", not with "none".
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let probe = format!(
+        "import socket\n\
+         s = socket.socket(); s.settimeout(2)\n\
+         try:\n    s.connect(('127.0.0.1', {port})); print('host-port=open')\n\
+         except OSError as e:\n    print('host-port=closed')\n\
+         l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(1)\n\
+         c = socket.create_connection(l.getsockname(), timeout=2); print('loopback=ok')\n\
+         import os; print('ifaces=' + ','.join(sorted(os.listdir('/proc/self/net/dev_snmp6') if os.path.isdir('/proc/self/net/dev_snmp6') else [l.split(':')[0].strip() for l in open('/proc/self/net/dev').readlines()[2:]])))\n"
+    );
+    let run_with = |network: &str| {
+        run(spec(
+            json!({"kind": "native", "program": "/usr/bin/python3", "args": ["-c", probe], "network": network}),
+        ))
+    };
+    let none = run_with("none");
+    assert_eq!(none.status.code, Some(0), "{}", none.stderr);
+    assert!(
+        none.stdout.contains("host-port=closed") && none.stdout.contains("loopback=ok"),
+        "{}",
+        none.stdout
+    );
+    assert!(none.stdout.contains("ifaces=lo\n"), "{}", none.stdout);
+    let host = run_with("host");
+    assert!(
+        host.stdout.contains("host-port=open"),
+        "{}{}",
+        host.stdout,
+        host.stderr
+    );
+    drop(listener);
+}

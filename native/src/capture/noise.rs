@@ -21,11 +21,15 @@ pub const EXCLUDED_PATHS: &[&str] = &[
 ];
 
 /// Keys (with their subkeys) that describe the machine a run happened on, not the application:
-/// network adapters (they follow the container's network policy) and Plug and Play devices.
+/// network adapters (they follow the container's network policy), Plug and Play devices and
+/// device classes (Wine's display driver rewrites the display adapter's `DriverDateData` at every
+/// start, and the monitor class comes and goes), and the video outputs.
 pub const EXCLUDED_KEYS: &[&str] = &[
     r"HKEY_LOCAL_MACHINE\Software\Microsoft\Windows NT\CurrentVersion\NetworkCards",
     r"HKEY_LOCAL_MACHINE\System\CurrentControlSet\Control\DeviceClasses",
     r"HKEY_LOCAL_MACHINE\System\CurrentControlSet\Enum",
+    r"HKEY_LOCAL_MACHINE\System\CurrentControlSet\Control\Class",
+    r"HKEY_LOCAL_MACHINE\System\CurrentControlSet\Control\Video",
 ];
 
 /// Values left out wherever they are: strings naming a host path, which Wine writes for host
@@ -112,6 +116,9 @@ mod tests {
             r"HKEY_LOCAL_MACHINE\System\CurrentControlSet\Enumerate"
         ));
         assert!(!is_excluded_key(r"HKEY_LOCAL_MACHINE\Software\Acme"));
+        assert!(is_excluded_key(
+            r"HKEY_LOCAL_MACHINE\System\CurrentControlSet\Control\Class\{4d36e968-e325-11ce-bfc1-08002be10318}\0000"
+        ));
         assert!(is_excluded_value(&RegValue::sz(
             "DejaVu Sans (TrueType)",
             r"\??\unix\usr\share\fonts\DejaVuSans.ttf"

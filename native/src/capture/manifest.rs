@@ -117,9 +117,10 @@ impl RegistryChanges {
             values_changed: d
                 .values_changed
                 .into_iter()
+                // Dropped: changes under an excluded key, and host paths replaced by host paths.
                 .filter(|c| {
-                    !is_excluded_key(&c.key)
-                        && !(is_excluded_value(&c.old) && is_excluded_value(&c.new))
+                    !(is_excluded_key(&c.key)
+                        || (is_excluded_value(&c.old) && is_excluded_value(&c.new)))
                 })
                 .collect(),
             values_removed: d.values_removed.into_iter().filter(value_ok).collect(),

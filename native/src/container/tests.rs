@@ -123,7 +123,8 @@ fn container_yml_round_trips_and_reads_like_yaml() {
 
 #[test]
 fn container_yml_rules_are_enforced() {
-    let bad: Vec<(&str, Box<dyn Fn(&mut ContainerConfig)>)> = vec![
+    type Breaker = Box<dyn Fn(&mut ContainerConfig)>;
+    let bad: Vec<(&str, Breaker)> = vec![
         ("id", Box::new(|c| c.id = "../etc".into())),
         ("name", Box::new(|c| c.name = "  ".into())),
         ("name", Box::new(|c| c.name = "a\nb".into())),

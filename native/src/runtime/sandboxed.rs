@@ -106,7 +106,7 @@ mod tests {
     #[test]
     fn pump_splits_lines_strips_cr_and_cuts_long_ones() {
         let mut input = b"one\r\ntwo\n".to_vec();
-        input.extend(std::iter::repeat(b'x').take(MAX_LINE + 5));
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE + 5));
         input.extend_from_slice(b"\nlast");
         let seen = Mutex::new(Vec::new());
         pump(&input[..], OutputStream::Stderr, &|s, l| {

@@ -2,7 +2,7 @@
 // One setup for `npm start` and `npm test`: Debian packages, npm dependencies, then every build
 // (native core, Win32 fixtures, generated client check, web panel). Quick when nothing is missing.
 import { spawnSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, statSync, utimesSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { aptLine, debianPackages, missingPackages } from './lib/debian.mjs'
@@ -48,6 +48,9 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
   // Not `npm ci`: the registry here lacks some of Biome's optional per-platform packages, which
   // `npm ci` refuses as an out-of-sync lock; `npm install` skips them and leaves the lock as it is.
   run('npm', ['install', '--no-audit', '--no-fund'])
+  // npm leaves its marker untouched when nothing changed; touch it so the next setup skips this step.
+  const now = new Date()
+  utimesSync(installed, now, now)
 }
 
 // 3. Builds, each quick when up to date.

@@ -1,8 +1,9 @@
 // `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run.
 import { type Bench, type BenchResult, printResults } from './harness.ts'
 import { sandboxSetup } from './sandbox-setup.ts'
+import { wineContainers } from './wine-containers.ts'
 
-const benches: Record<string, Bench> = { 'sandbox-setup': sandboxSetup }
+const benches: Record<string, Bench> = { 'sandbox-setup': sandboxSetup, 'wine-containers': wineContainers }
 
 const only = process.argv.slice(2)
 const results: BenchResult[] = []

@@ -8,55 +8,149 @@ export interface Config {
   port: number
   dataDir: string
   maxBodyBytes: number
+  /** The largest upload (installers, imports) streamed to disk, in bytes. */
+  maxUploadBytes: number
   /** Host names the gateway answers to besides the loopback names (DNS-rebinding defence). */
   allowedHosts: string[]
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** Lets scrapers on loopback read /metrics without a token. */
+  metricsAllowLoopback: boolean
 }
 
+/** Where an effective value came from; later sources win. */
+export type ConfigSource = 'default' | 'local' | 'env' | 'flag'
+
+export interface LoadedConfig {
+  config: Config
+  sources: Record<keyof Config, ConfigSource>
+  /** The files that were read, for the operator. */
+  files: string[]
+}
+
+type Kind = 'string' | 'int' | 'port' | 'bool' | 'list' | 'level'
+
+interface Setting {
+  key: keyof Config
+  /** [section, name] in orbit.toml / config.local.toml. */
+  toml: [string, string]
+  env: string
+  kind: Kind
+}
+
+/** Every setting once: where it lives in TOML, its environment variable, and how it is parsed. */
+export const settings: Setting[] = [
+  { key: 'host', toml: ['server', 'host'], env: 'ORBIT_HOST', kind: 'string' },
+  { key: 'port', toml: ['server', 'port'], env: 'ORBIT_PORT', kind: 'port' },
+  { key: 'allowedHosts', toml: ['server', 'allowed_hosts'], env: 'ORBIT_ALLOWED_HOSTS', kind: 'list' },
+  { key: 'dataDir', toml: ['data', 'dir'], env: 'ORBIT_DATA', kind: 'string' },
+  { key: 'maxBodyBytes', toml: ['limits', 'max_body_bytes'], env: 'ORBIT_MAX_BODY_BYTES', kind: 'int' },
+  { key: 'maxUploadBytes', toml: ['limits', 'max_upload_bytes'], env: 'ORBIT_MAX_UPLOAD_BYTES', kind: 'int' },
+  { key: 'logLevel', toml: ['log', 'level'], env: 'ORBIT_LOG_LEVEL', kind: 'level' },
+  {
+    key: 'metricsAllowLoopback',
+    toml: ['metrics', 'allow_loopback'],
+    env: 'ORBIT_METRICS_ALLOW_LOOPBACK',
+    kind: 'bool',
+  },
+]
+
+const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 const defaultsPath = fileURLToPath(new URL('../../config/orbit.toml', import.meta.url))
 
 type Table = Record<string, unknown>
 const table = (v: unknown): Table => (typeof v === 'object' && v !== null ? (v as Table) : {})
 
+/** Parses one value from TOML (typed) or the environment (text); throws naming the setting. */
+function coerce(s: Setting, raw: unknown, where: string): unknown {
+  const fail = (expected: string): never => {
+    throw new Error(`${where}: ${s.toml.join('.')} must be ${expected}, got ${JSON.stringify(raw)}`)
+  }
+  switch (s.kind) {
+    case 'string':
+      return typeof raw === 'string' && raw !== '' ? raw : fail('a non-empty string')
+    case 'int':
+    case 'port': {
+      const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return fail('a whole number')
+      if (s.kind === 'port' && n > 65535) return fail('a port from 0 to 65535')
+      return n
+    }
+    case 'bool':
+      if (typeof raw === 'boolean') return raw
+      if (raw === 'true' || raw === '1') return true
+      if (raw === 'false' || raw === '0') return false
+      return fail('true or false')
+    case 'list':
+      if (Array.isArray(raw)) return raw.map(String)
+      if (typeof raw === 'string')
+        return raw
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean)
+      return fail('a list of strings')
+    case 'level':
+      return typeof raw === 'string' && levels.includes(raw) ? raw : fail(`one of ${levels.join(', ')}`)
+  }
+}
+
+function readToml(path: string): Table {
+  try {
+    return table(parse(readFileSync(path, 'utf8')))
+  } catch (err) {
+    throw new Error(`${path}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`)
+  }
+}
+
 /**
  * The effective configuration: config/orbit.toml, then <data>/config.local.toml, then ORBIT_* env,
- * then explicit overrides (CLI flags). Later sources win.
+ * then explicit overrides (CLI flags), with the source of every value.
  */
+export function loadConfigWithSources(
+  overrides: Partial<Config> = {},
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): LoadedConfig {
+  const values: Record<string, unknown> = {}
+  const sources = {} as Record<keyof Config, ConfigSource>
+  const apply = (t: Table, source: ConfigSource, where: string) => {
+    for (const s of settings) {
+      const raw = table(t[s.toml[0]])[s.toml[1]]
+      if (raw === undefined) continue
+      values[s.key] = coerce(s, raw, where)
+      sources[s.key] = source
+    }
+  }
+  apply(readToml(defaultsPath), 'default', defaultsPath)
+  // The data dir decides where the local file is, so it is resolved from every source but the file.
+  const dataDir = resolve(cwd, overrides.dataDir ?? (env.ORBIT_DATA || String(values.dataDir)))
+  const files = [defaultsPath]
+  const localPath = resolve(dataDir, 'config.local.toml')
+  if (existsSync(localPath)) {
+    apply(readToml(localPath), 'local', localPath)
+    files.push(localPath)
+  }
+  for (const s of settings) {
+    const raw = env[s.env]
+    if (raw === undefined || raw === '') continue
+    values[s.key] = coerce(s, raw, s.env)
+    sources[s.key] = 'env'
+  }
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue
+    values[key] = value
+    sources[key as keyof Config] = 'flag'
+  }
+  values.dataDir = dataDir
+  for (const s of settings)
+    if (values[s.key] === undefined) throw new Error(`config: ${s.toml.join('.')} is missing`)
+  return { config: values as unknown as Config, sources, files }
+}
+
+/** The effective configuration (see loadConfigWithSources). */
 export function loadConfig(
   overrides: Partial<Config> = {},
   env: NodeJS.ProcessEnv = process.env,
   cwd = process.cwd(),
 ): Config {
-  const defaults = table(parse(readFileSync(defaultsPath, 'utf8')))
-  const server = table(defaults.server)
-  const data = table(defaults.data)
-  const limits = table(defaults.limits)
-  let config: Config = {
-    host: String(server.host),
-    port: Number(server.port),
-    dataDir: String(data.dir),
-    maxBodyBytes: Number(limits.max_body_bytes),
-    allowedHosts: Array.isArray(server.allowed_hosts) ? server.allowed_hosts.map(String) : [],
-  }
-  const dataDir = resolve(cwd, overrides.dataDir ?? env.ORBIT_DATA ?? config.dataDir)
-  const localPath = resolve(dataDir, 'config.local.toml')
-  if (existsSync(localPath)) {
-    const local = table(parse(readFileSync(localPath, 'utf8')))
-    const ls = table(local.server)
-    const ll = table(local.limits)
-    config = {
-      ...config,
-      ...(ls.host !== undefined ? { host: String(ls.host) } : {}),
-      ...(ls.port !== undefined ? { port: Number(ls.port) } : {}),
-      ...(ll.max_body_bytes !== undefined ? { maxBodyBytes: Number(ll.max_body_bytes) } : {}),
-      ...(Array.isArray(ls.allowed_hosts) ? { allowedHosts: ls.allowed_hosts.map(String) } : {}),
-    }
-  }
-  if (env.ORBIT_HOST) config.host = env.ORBIT_HOST
-  if (env.ORBIT_PORT) config.port = Number(env.ORBIT_PORT)
-  if (env.ORBIT_ALLOWED_HOSTS) config.allowedHosts = env.ORBIT_ALLOWED_HOSTS.split(',').map((h) => h.trim())
-  config = { ...config, ...overrides, dataDir }
-  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
-    throw new Error(`invalid port ${config.port}: expected 0-65535`)
-  }
-  return config
+  return loadConfigWithSources(overrides, env, cwd).config
 }

@@ -50,3 +50,79 @@ export const jobs = sqliteTable(
     index('jobs_container_seq').on(t.containerId, t.seq),
   ],
 )
+
+export const containerStates = [
+  'created',
+  'installing',
+  'ready',
+  'running',
+  'stopped',
+  'failed',
+  'busy',
+] as const
+
+/**
+ * The index of the container folders: container.yml mirrored (the folder is the truth; see
+ * services/containers/reconcile.ts) plus what only the gateway knows, the lifecycle state.
+ */
+export const containers = sqliteTable(
+  'containers',
+  {
+    id: text('id').primaryKey(),
+    /** Listing order and paging cursor (created order). */
+    seq: integer('seq').notNull(),
+    name: text('name').notNull(),
+    version: text('version'),
+    runtimeKind: text('runtime_kind', { enum: ['wine', 'native'] }).notNull(),
+    runtimeId: text('runtime_id'),
+    runtimeHash: text('runtime_hash'),
+    wineVersion: text('wine_version'),
+    env: text('env', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    network: text('network', { enum: ['none', 'host'] }).notNull(),
+    limits: text('limits', { mode: 'json' }).$type<{ memoryMb?: number; pids?: number }>().notNull(),
+    labels: text('labels', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    /** The container's folder on this machine. */
+    path: text('path').notNull(),
+    /** manifest.json exists (an install was captured). */
+    installed: integer('installed', { mode: 'boolean' }).notNull(),
+    state: text('state', { enum: containerStates }).notNull(),
+    /** Why the container is in its state, for failed (and busy) above all. */
+    stateReason: text('state_reason'),
+    /** container.yml's createdAt, in ms. */
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    stateChangedAt: integer('state_changed_at').notNull(),
+  },
+  (t) => [uniqueIndex('containers_seq').on(t.seq), index('containers_name').on(t.name)],
+)
+
+export const runStates = ['starting', 'running', 'exited', 'stopped', 'failed', 'lost'] as const
+
+/** One program started in a container: its lifecycle, exit and where its output is kept. */
+export const runs = sqliteTable(
+  'runs',
+  {
+    id: text('id').primaryKey(),
+    seq: integer('seq').notNull(),
+    containerId: text('container_id')
+      .notNull()
+      .references(() => containers.id, { onDelete: 'cascade' }),
+    /** As asked for: an app name or a path. */
+    program: text('program').notNull(),
+    /** The path that was started. */
+    target: text('target').notNull(),
+    args: text('args', { mode: 'json' }).$type<string[]>().notNull(),
+    state: text('state', { enum: runStates }).notNull(),
+    pid: integer('pid'),
+    exitCode: integer('exit_code'),
+    signal: integer('signal'),
+    /** How the memory and process limits were enforced (JSON), once started. */
+    limits: text('limits', { mode: 'json' }).$type<{ memory: string; pids: string }>(),
+    /** Why a run failed to start or was lost. */
+    error: text('error'),
+    logPath: text('log_path').notNull(),
+    startedAt: integer('started_at').notNull(),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [uniqueIndex('runs_seq').on(t.seq), index('runs_container_seq').on(t.containerId, t.seq)],
+)

@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import * as docs from './docs.ts'
 import * as events from './events.ts'
 import * as jobs from './jobs.ts'
+import * as metrics from './metrics.ts'
 import { securityScheme, securitySchemeName } from './security.ts'
 import * as system from './system.ts'
 
@@ -9,6 +10,7 @@ export * from './docs.ts'
 export * from './errors.ts'
 export * from './events.ts'
 export * from './jobs.ts'
+export * from './metrics.ts'
 export * from './security.ts'
 export * from './system.ts'
 
@@ -18,6 +20,7 @@ export const routes = [
   system.getSystemInfo,
   docs.getOpenApiDocument,
   docs.getApiDocs,
+  metrics.getMetrics,
   events.streamEvents,
   jobs.listJobs,
   jobs.getJob,

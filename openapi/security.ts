@@ -6,6 +6,7 @@ export const scopes = [
   'containers:run',
   'jobs:read',
   'events:read',
+  'metrics:read',
   'admin',
 ] as const
 export type Scope = (typeof scopes)[number]

@@ -5,11 +5,13 @@ import { registerComponents } from '../../openapi/index.ts'
 import type { Deps } from './deps.ts'
 import { OrbitError, problemResponse } from './errors.ts'
 import { hostAndOrigin } from './middleware/host-origin.ts'
+import { requestLog } from './middleware/request-log.ts'
 import type { AuthEnv } from './middleware/scope-guard.ts'
 import { securityHeaders } from './middleware/security-headers.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { eventRoutes } from './routes/events.ts'
 import { jobRoutes } from './routes/jobs.ts'
+import { metricsRoutes } from './routes/metrics.ts'
 import { systemRoutes } from './routes/system.ts'
 import { serveSpa } from './static.ts'
 
@@ -42,6 +44,10 @@ export function createApp(deps: Deps): OpenAPIHono<AuthEnv> {
   })
   registerComponents(app)
 
+  app.use(
+    '*',
+    requestLog(deps.log, (...a) => deps.metrics.observeRequest(...a)),
+  )
   app.use('*', securityHeaders())
   app.use('*', hostAndOrigin({ allowedHosts: deps.config.allowedHosts }))
   app.use(
@@ -58,6 +64,7 @@ export function createApp(deps: Deps): OpenAPIHono<AuthEnv> {
   docsRoutes(app, deps)
   eventRoutes(app, deps)
   jobRoutes(app, deps)
+  metricsRoutes(app, deps)
 
   app.all('/api/*', () => {
     throw new OrbitError('ENOTFOUND', 'no such API route')
@@ -66,7 +73,7 @@ export function createApp(deps: Deps): OpenAPIHono<AuthEnv> {
 
   app.onError((err, c) => {
     const orbitErr = asOrbitError(err)
-    if (orbitErr.code === 'EINTERNAL' || orbitErr.code === 'ECORE') console.error(err)
+    if (orbitErr.code === 'EINTERNAL' || orbitErr.code === 'ECORE') deps.log.error({ err }, 'request failed')
     return problemResponse(c, orbitErr)
   })
   app.notFound((c) => problemResponse(c, new OrbitError('ENOTFOUND', 'no such route')))

@@ -3,6 +3,8 @@ import type { Config } from './config.ts'
 import type { Db } from './db/open.ts'
 import type { EventBus } from './events/bus.ts'
 import type { JobQueue } from './jobs/queue.ts'
+import type { Logger } from './log.ts'
+import type { Metrics } from './metrics/registry.ts'
 import type { TokenVerifier } from './middleware/scope-guard.ts'
 
 /** What the gateway needs from the native core; the real one is native/index.ts. */
@@ -22,6 +24,10 @@ export interface Deps {
   events: EventBus
   /** Long work as durable jobs; services register their kinds before it starts. */
   jobs: JobQueue
+  /** Prometheus metrics; follows the bus and times every request. */
+  metrics: Metrics
+  /** Structured JSON logs. */
+  log: Logger
   /** The built SPA (web/dist); when absent, `/` answers with a hint to build it. */
   staticDir?: string
 }

@@ -11,6 +11,8 @@ import { installationId } from './db/settings.ts'
 import type { Core } from './deps.ts'
 import { EventBus } from './events/bus.ts'
 import { JobQueue } from './jobs/queue.ts'
+import { createLogger, type Logger } from './log.ts'
+import { Metrics } from './metrics/registry.ts'
 import { adminTokenVerifier } from './middleware/scope-guard.ts'
 import { ensureAdminToken } from './token-file.ts'
 
@@ -30,7 +32,10 @@ export interface Gateway {
 }
 
 /** Opens the data dir and database, loads the core, and listens. Port 0 picks a free port. */
-export async function startGateway(config: Config, options: { core?: Core } = {}): Promise<Gateway> {
+export async function startGateway(
+  config: Config,
+  options: { core?: Core; log?: Logger } = {},
+): Promise<Gateway> {
   if (!loopback.has(config.host)) {
     throw new Error(
       `refusing to listen on ${config.host}: listening beyond loopback needs TLS and passkeys, ` +
@@ -43,6 +48,8 @@ export async function startGateway(config: Config, options: { core?: Core } = {}
   const core = options.core ?? (await loadCore())
   const events = new EventBus(db)
   const jobs = new JobQueue(db, events)
+  const metrics = new Metrics()
+  metrics.follow(events)
   // Services register their job kinds here, before the queue recovers and starts.
   jobs.start()
   const app = createApp({
@@ -54,6 +61,8 @@ export async function startGateway(config: Config, options: { core?: Core } = {}
     verifyToken: adminTokenVerifier(adminToken),
     events,
     jobs,
+    metrics,
+    log: options.log ?? createLogger(config.logLevel),
     staticDir: webDist,
   })
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port })
@@ -72,6 +81,7 @@ export async function startGateway(config: Config, options: { core?: Core } = {}
         server.close(async () => {
           // Resumable jobs go back to queued, others end canceled; see jobs/queue.ts.
           await jobs.shutdown()
+          metrics.close()
           events.close()
           db.$client.close()
           resolve()

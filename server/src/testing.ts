@@ -10,6 +10,8 @@ import { installationId } from './db/settings.ts'
 import type { Deps } from './deps.ts'
 import { EventBus, type EventBusOptions } from './events/bus.ts'
 import { JobQueue, type JobQueueOptions } from './jobs/queue.ts'
+import { silentLogger } from './log.ts'
+import { Metrics } from './metrics/registry.ts'
 import { adminTokenVerifier, type TokenVerifier } from './middleware/scope-guard.ts'
 
 export const testToken = 'test-admin-token-0123456789abcdef'
@@ -44,7 +46,10 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     verifyToken: options.verifyToken ?? adminTokenVerifier(testToken),
     events,
     jobs: new JobQueue(db, events, options.jobs),
+    metrics: new Metrics(),
+    log: silentLogger(),
   }
+  deps.metrics.follow(events)
   options.setup?.(deps)
   deps.jobs.start()
   return {
@@ -53,6 +58,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     dataDir,
     async cleanup() {
       await deps.jobs.shutdown(1000)
+      deps.metrics.close()
       events.close()
       db.$client.close()
       rmSync(dataDir, { recursive: true, force: true })

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
+import * as config from './config.ts'
 import * as docs from './docs.ts'
 import * as events from './events.ts'
 import * as jobs from './jobs.ts'
@@ -6,6 +7,7 @@ import * as metrics from './metrics.ts'
 import { securityScheme, securitySchemeName } from './security.ts'
 import * as system from './system.ts'
 
+export * from './config.ts'
 export * from './docs.ts'
 export * from './errors.ts'
 export * from './events.ts'
@@ -18,6 +20,8 @@ export * from './system.ts'
 export const routes = [
   system.healthz,
   system.getSystemInfo,
+  config.getSystemConfig,
+  config.reloadSystemConfig,
   docs.getOpenApiDocument,
   docs.getApiDocs,
   metrics.getMetrics,

@@ -49,7 +49,7 @@ export function createApp(deps: Deps): OpenAPIHono<AuthEnv> {
     requestLog(deps.log, (...a) => deps.metrics.observeRequest(...a)),
   )
   app.use('*', securityHeaders())
-  app.use('*', hostAndOrigin({ allowedHosts: deps.config.allowedHosts }))
+  app.use('*', hostAndOrigin({ allowedHosts: () => deps.config.allowedHosts }))
   app.use(
     '/api/*',
     bodyLimit({

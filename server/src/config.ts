@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { isDeepStrictEqual } from 'node:util'
 import { parse } from 'smol-toml'
 
 export interface Config {
@@ -35,22 +36,33 @@ interface Setting {
   toml: [string, string]
   env: string
   kind: Kind
+  /** Applied by a reload without a restart (security settings); the rest need a restart. */
+  reloadable?: boolean
+  /** Shown redacted by the config endpoint. */
+  secret?: boolean
 }
 
 /** Every setting once: where it lives in TOML, its environment variable, and how it is parsed. */
 export const settings: Setting[] = [
   { key: 'host', toml: ['server', 'host'], env: 'ORBIT_HOST', kind: 'string' },
   { key: 'port', toml: ['server', 'port'], env: 'ORBIT_PORT', kind: 'port' },
-  { key: 'allowedHosts', toml: ['server', 'allowed_hosts'], env: 'ORBIT_ALLOWED_HOSTS', kind: 'list' },
+  {
+    key: 'allowedHosts',
+    toml: ['server', 'allowed_hosts'],
+    env: 'ORBIT_ALLOWED_HOSTS',
+    kind: 'list',
+    reloadable: true,
+  },
   { key: 'dataDir', toml: ['data', 'dir'], env: 'ORBIT_DATA', kind: 'string' },
   { key: 'maxBodyBytes', toml: ['limits', 'max_body_bytes'], env: 'ORBIT_MAX_BODY_BYTES', kind: 'int' },
   { key: 'maxUploadBytes', toml: ['limits', 'max_upload_bytes'], env: 'ORBIT_MAX_UPLOAD_BYTES', kind: 'int' },
-  { key: 'logLevel', toml: ['log', 'level'], env: 'ORBIT_LOG_LEVEL', kind: 'level' },
+  { key: 'logLevel', toml: ['log', 'level'], env: 'ORBIT_LOG_LEVEL', kind: 'level', reloadable: true },
   {
     key: 'metricsAllowLoopback',
     toml: ['metrics', 'allow_loopback'],
     env: 'ORBIT_METRICS_ALLOW_LOOPBACK',
     kind: 'bool',
+    reloadable: true,
   },
 ]
 
@@ -153,4 +165,30 @@ export function loadConfig(
   cwd = process.cwd(),
 ): Config {
   return loadConfigWithSources(overrides, env, cwd).config
+}
+
+/**
+ * The configuration as the API shows it: every setting's value in effect (`live`), its source as the
+ * sources say now (`loaded`), and `pending` where they now say something else (a reload or restart
+ * would change it). Secrets are redacted.
+ */
+export function describeConfig(loaded: LoadedConfig, live: Config = loaded.config) {
+  return {
+    settings: settings.map((s) => ({
+      key: s.toml.join('.'),
+      env: s.env,
+      value: s.secret ? '[redacted]' : live[s.key],
+      source: loaded.sources[s.key],
+      reloadable: s.reloadable === true,
+      pending: !isDeepStrictEqual(loaded.config[s.key], live[s.key]),
+    })),
+    files: loaded.files,
+  }
+}
+
+/** Copies the reloadable settings of `next` into the live `config` (the rest wait for a restart). */
+export function applyReloadable(config: Config, next: Config): void {
+  for (const s of settings) {
+    if (s.reloadable) (config as unknown as Record<string, unknown>)[s.key] = next[s.key]
+  }
 }

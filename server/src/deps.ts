@@ -1,5 +1,5 @@
 import type { SystemInfo } from '../../openapi/index.ts'
-import type { Config } from './config.ts'
+import type { Config, LoadedConfig } from './config.ts'
 import type { Db } from './db/open.ts'
 import type { EventBus } from './events/bus.ts'
 import type { JobQueue } from './jobs/queue.ts'
@@ -28,6 +28,8 @@ export interface Deps {
   metrics: Metrics
   /** Structured JSON logs. */
   log: Logger
+  /** Re-reads the configuration from its sources (files, environment, the start flags). */
+  readConfig: () => LoadedConfig
   /** The built SPA (web/dist); when absent, `/` answers with a hint to build it. */
   staticDir?: string
 }

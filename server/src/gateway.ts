@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
-import type { Config } from './config.ts'
+import { type Config, type LoadedConfig, loadConfigWithSources } from './config.ts'
 import { loadCore } from './core.ts'
 import { openDb } from './db/open.ts'
 import { installationId } from './db/settings.ts'
@@ -34,7 +34,7 @@ export interface Gateway {
 /** Opens the data dir and database, loads the core, and listens. Port 0 picks a free port. */
 export async function startGateway(
   config: Config,
-  options: { core?: Core; log?: Logger } = {},
+  options: { core?: Core; log?: Logger; readConfig?: () => LoadedConfig } = {},
 ): Promise<Gateway> {
   if (!loopback.has(config.host)) {
     throw new Error(
@@ -62,6 +62,7 @@ export async function startGateway(
     events,
     jobs,
     metrics,
+    readConfig: options.readConfig ?? (() => loadConfigWithSources({ dataDir: config.dataDir })),
     log: options.log ?? createLogger(config.logLevel),
     staticDir: webDist,
   })

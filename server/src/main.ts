@@ -1,10 +1,11 @@
 // The node entry: `npm start` and `orbit serve` both land here.
-import { loadConfig } from './config.ts'
+import { type Config, loadConfigWithSources } from './config.ts'
 import { startGateway } from './gateway.ts'
 
-export async function serveForever(overrides: Parameters<typeof loadConfig>[0] = {}): Promise<void> {
-  const config = loadConfig(overrides)
-  const gateway = await startGateway(config)
+export async function serveForever(overrides: Partial<Config> = {}): Promise<void> {
+  const readConfig = () => loadConfigWithSources(overrides)
+  const { config } = readConfig()
+  const gateway = await startGateway(config, { readConfig })
   console.log(`Orbit is running at ${gateway.url}/#token=${gateway.adminToken}`)
   console.log(`  data: ${config.dataDir}`)
   console.log('  stop: Ctrl+C')

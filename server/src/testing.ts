@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from './app.ts'
-import { loadConfig } from './config.ts'
+import { loadConfigWithSources } from './config.ts'
 import { loadCore } from './core.ts'
 import { openDb } from './db/open.ts'
 import { installationId } from './db/settings.ts'
@@ -34,7 +34,8 @@ export interface TestAppOptions {
 
 export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'orbit-test-'))
-  const config = loadConfig({ dataDir, port: 0 }, {})
+  const readConfig = () => loadConfigWithSources({ dataDir, port: 0, logLevel: 'silent' }, {})
+  const config = readConfig().config
   const db = openDb(join(dataDir, 'orbit.db'))
   const events = new EventBus(db, options.events)
   const deps: Deps = {
@@ -47,6 +48,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     events,
     jobs: new JobQueue(db, events, options.jobs),
     metrics: new Metrics(),
+    readConfig,
     log: silentLogger(),
   }
   deps.metrics.follow(events)

@@ -15,9 +15,16 @@ export function hostName(host: string): string {
  * 127.0.0.1 still sends `Host: evil.example`), and unsafe requests whose Origin is not exactly this
  * gateway's (SameSite ignores ports, so another localhost port must be refused here).
  */
-export function hostAndOrigin(options: { allowedHosts: string[] }): MiddlewareHandler {
-  const allowed = new Set([...loopbackNames, ...options.allowedHosts.map((h) => h.toLowerCase())])
+export function hostAndOrigin(options: { allowedHosts: () => string[] }): MiddlewareHandler {
+  // Rebuilt only when a reload swaps the list, so the check stays a Set lookup.
+  let source: string[] | undefined
+  let allowed = new Set<string>()
   return async function hostAndOriginMiddleware(c, next) {
+    const current = options.allowedHosts()
+    if (current !== source) {
+      source = current
+      allowed = new Set([...loopbackNames, ...current.map((h) => h.toLowerCase())])
+    }
     // Over real HTTP (node-server sets env.incoming) the Host header must be there; a pure fetch
     // caller such as app.request() has only the URL, whose host then stands for it.
     const overHttp = typeof c.env === 'object' && c.env !== null && 'incoming' in c.env

@@ -1,11 +1,16 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
-import { getSystemInfo, healthz } from '../../../openapi/index.ts'
+import { getSystemConfig, getSystemInfo, healthz, reloadSystemConfig } from '../../../openapi/index.ts'
 import type { Deps } from '../deps.ts'
 import type { AuthEnv } from '../middleware/scope-guard.ts'
+import { reloadConfig, showConfig } from '../services/system/config.ts'
 import { systemInfo } from '../services/system/info.ts'
 import { guarded } from './guarded.ts'
 
 export function systemRoutes(app: OpenAPIHono<AuthEnv>, deps: Deps): void {
   app.openapi(guarded(healthz, deps), (c) => c.json({ status: 'ok' as const }, 200))
   app.openapi(guarded(getSystemInfo, deps), (c) => c.json(systemInfo(deps), 200))
+  app.openapi(guarded(getSystemConfig, deps), (c) => c.json(showConfig(deps), 200))
+  app.openapi(guarded(reloadSystemConfig, deps), (c) =>
+    c.json(reloadConfig(deps, c.get('principal')?.subject ?? 'unknown'), 200),
+  )
 }

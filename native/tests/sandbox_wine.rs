@@ -207,7 +207,8 @@ fn win32_programs_run_isolated_in_a_container() {
             .map(|d| {
                 d.flatten()
                     .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| n.starts_with("orbit-probe-"))
+                    // the probe's marker files, not other tests' temp dirs that share the prefix
+                    .filter(|n| n.starts_with("orbit-probe-") && n.ends_with(".txt"))
                     .collect()
             })
             .unwrap_or_default()

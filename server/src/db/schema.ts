@@ -126,3 +126,31 @@ export const runs = sqliteTable(
   },
   (t) => [uniqueIndex('runs_seq').on(t.seq), index('runs_container_seq').on(t.containerId, t.seq)],
 )
+
+/**
+ * Who did what, when, from where, to what, with which result — append-only (triggers refuse UPDATE
+ * and DELETE) and hash-chained: each row's hash covers its content and the previous row's hash, so an
+ * edit made behind the triggers' back still shows when the chain is verified.
+ */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Milliseconds since the epoch. */
+    at: integer('at').notNull(),
+    /** The principal: a user, a token id, 'admin-token', or 'system'. */
+    actor: text('actor').notNull(),
+    /** The peer address, when the request came over the network. */
+    ip: text('ip'),
+    action: text('action').notNull(),
+    /** The container (or other resource) acted on. */
+    target: text('target'),
+    /** 'ok', or the stable error code of the failure. */
+    result: text('result').notNull(),
+    /** JSON text: what else matters (an installer's hash, the changed fields...). */
+    details: text('details').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_log_target').on(t.target, t.id), index('audit_log_action').on(t.action, t.id)],
+)

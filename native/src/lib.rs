@@ -9,5 +9,6 @@ pub mod napi;
 pub mod registry;
 pub mod runtime;
 pub mod sandbox;
+pub mod store;
 pub mod system;
 pub mod walk;

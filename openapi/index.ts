@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
+import * as audit from './audit.ts'
 import * as config from './config.ts'
 import * as docs from './docs.ts'
 import * as events from './events.ts'
@@ -7,6 +8,7 @@ import * as metrics from './metrics.ts'
 import { securityScheme, securitySchemeName } from './security.ts'
 import * as system from './system.ts'
 
+export * from './audit.ts'
 export * from './config.ts'
 export * from './docs.ts'
 export * from './errors.ts'
@@ -25,6 +27,8 @@ export const routes = [
   docs.getOpenApiDocument,
   docs.getApiDocs,
   metrics.getMetrics,
+  audit.listAudit,
+  audit.verifyAudit,
   events.streamEvents,
   jobs.listJobs,
   jobs.getJob,

@@ -8,6 +8,7 @@ import { hostAndOrigin } from './middleware/host-origin.ts'
 import { requestLog } from './middleware/request-log.ts'
 import type { AuthEnv } from './middleware/scope-guard.ts'
 import { securityHeaders } from './middleware/security-headers.ts'
+import { auditRoutes } from './routes/audit.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { eventRoutes } from './routes/events.ts'
 import { jobRoutes } from './routes/jobs.ts'
@@ -65,6 +66,7 @@ export function createApp(deps: Deps): OpenAPIHono<AuthEnv> {
   eventRoutes(app, deps)
   jobRoutes(app, deps)
   metricsRoutes(app, deps)
+  auditRoutes(app, deps)
 
   app.all('/api/*', () => {
     throw new OrbitError('ENOTFOUND', 'no such API route')

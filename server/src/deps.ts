@@ -1,4 +1,5 @@
 import type { SystemInfo } from '../../openapi/index.ts'
+import type { AuditLog } from './audit/log.ts'
 import type { Config, LoadedConfig } from './config.ts'
 import type { Db } from './db/open.ts'
 import type { EventBus } from './events/bus.ts'
@@ -24,6 +25,8 @@ export interface Deps {
   events: EventBus
   /** Long work as durable jobs; services register their kinds before it starts. */
   jobs: JobQueue
+  /** The append-only, hash-chained record of every mutation. */
+  audit: AuditLog
   /** Prometheus metrics; follows the bus and times every request. */
   metrics: Metrics
   /** Structured JSON logs. */

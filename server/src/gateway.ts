@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
+import { AuditLog } from './audit/log.ts'
 import { type Config, type LoadedConfig, loadConfigWithSources } from './config.ts'
 import { loadCore } from './core.ts'
 import { openDb } from './db/open.ts'
@@ -62,6 +63,7 @@ export async function startGateway(
     events,
     jobs,
     metrics,
+    audit: new AuditLog(db, events),
     readConfig: options.readConfig ?? (() => loadConfigWithSources({ dataDir: config.dataDir })),
     log: options.log ?? createLogger(config.logLevel),
     staticDir: webDist,

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from './app.ts'
+import { AuditLog } from './audit/log.ts'
 import { loadConfigWithSources } from './config.ts'
 import { loadCore } from './core.ts'
 import { openDb } from './db/open.ts'
@@ -48,6 +49,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     events,
     jobs: new JobQueue(db, events, options.jobs),
     metrics: new Metrics(),
+    audit: new AuditLog(db, events),
     readConfig,
     log: silentLogger(),
   }

@@ -1,7 +1,9 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
-import { cancelJob, getJob, listJobs } from '../../../openapi/index.ts'
+import { cancelJob as cancelJobRoute, getJob, listJobs } from '../../../openapi/index.ts'
+import { actorOf } from '../audit/actor.ts'
 import type { Deps } from '../deps.ts'
 import type { AuthEnv } from '../middleware/scope-guard.ts'
+import { cancelJob } from '../services/jobs/cancel.ts'
 import { guarded } from './guarded.ts'
 
 export function jobRoutes(app: OpenAPIHono<AuthEnv>, deps: Deps): void {
@@ -10,7 +12,7 @@ export function jobRoutes(app: OpenAPIHono<AuthEnv>, deps: Deps): void {
     return c.json(deps.jobs.list(filter, limit, cursor), 200)
   })
   app.openapi(guarded(getJob, deps), (c) => c.json(deps.jobs.get(c.req.valid('param').id), 200))
-  app.openapi(guarded(cancelJob, deps), async (c) =>
-    c.json(await deps.jobs.cancel(c.req.valid('param').id), 200),
+  app.openapi(guarded(cancelJobRoute, deps), async (c) =>
+    c.json(await cancelJob(deps, actorOf(c), c.req.valid('param').id), 200),
   )
 }

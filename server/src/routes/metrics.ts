@@ -4,20 +4,15 @@ import { getMetrics } from '../../../openapi/index.ts'
 import type { Deps } from '../deps.ts'
 import type { AuthEnv } from '../middleware/scope-guard.ts'
 import { scopeGuard } from '../middleware/scope-guard.ts'
+import { remoteAddress } from '../net.ts'
 
 const loopbackAddresses = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
-
-/** The peer's address when served by node-server; undefined for a pure fetch call. */
-function remoteAddress(env: unknown): string | undefined {
-  const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
-  return incoming?.socket?.remoteAddress
-}
 
 export function metricsRoutes(app: OpenAPIHono<AuthEnv>, deps: Deps): void {
   const guard = scopeGuard(getMetrics, deps.verifyToken)
   // The operator's loopback allowance is checked against the socket's peer, never a header.
   const loopbackOrScope: MiddlewareHandler<AuthEnv> = async (c, next) => {
-    const peer = remoteAddress(c.env)
+    const peer = remoteAddress(c)
     if (deps.config.metricsAllowLoopback && peer !== undefined && loopbackAddresses.has(peer)) return next()
     return guard(c, next)
   }

@@ -1,3 +1,4 @@
+import type { Actor } from '../../audit/log.ts'
 import { applyReloadable, describeConfig } from '../../config.ts'
 import type { Deps } from '../../deps.ts'
 import { OrbitError } from '../../errors.ts'
@@ -8,12 +9,20 @@ export function showConfig(deps: Pick<Deps, 'readConfig' | 'config'>) {
 }
 
 /** Re-reads the configuration and applies its reloadable (security) settings; publishes the change. */
-export function reloadConfig(deps: Pick<Deps, 'readConfig' | 'config' | 'log' | 'events'>, subject: string) {
+export function reloadConfig(
+  deps: Pick<Deps, 'readConfig' | 'config' | 'log' | 'events' | 'audit'>,
+  actor: Actor,
+) {
   let loaded: ReturnType<Deps['readConfig']>
   try {
     loaded = deps.readConfig()
   } catch (err) {
     // Nothing is applied: the configuration in effect stays as it was.
+    deps.audit.record(actor, {
+      action: 'system.reload',
+      result: 'ECONFLICT',
+      details: { error: String(err) },
+    })
     throw new OrbitError(
       'ECONFLICT',
       `configuration not reloaded: ${err instanceof Error ? err.message : String(err)}`,
@@ -21,7 +30,7 @@ export function reloadConfig(deps: Pick<Deps, 'readConfig' | 'config' | 'log' | 
   }
   applyReloadable(deps.config, loaded.config)
   deps.log.level = deps.config.logLevel
-  deps.log.info({ by: subject }, 'configuration reloaded')
-  deps.events.publish('system.config_reloaded', 'system', { by: subject })
+  deps.log.info({ by: actor.subject }, 'configuration reloaded')
+  deps.audit.record(actor, { action: 'system.reload', result: 'ok', details: {} })
   return describeConfig(loaded, deps.config)
 }

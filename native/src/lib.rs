@@ -9,6 +9,7 @@ pub mod napi;
 pub mod registry;
 pub mod runtime;
 pub mod sandbox;
+pub mod snapshot;
 pub mod store;
 pub mod system;
 pub mod walk;

@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use error::StoreError;
 pub use lock::StoreLock;
-pub use object::{ObjectReader, ObjectWriter, Put};
+pub use object::{open_regular, ObjectReader, ObjectWriter, Put};
 
 use crate::container::DataDir;
 use crate::walk::{from_hex, to_hex};
@@ -172,6 +172,20 @@ impl Store {
         cancel: &AtomicBool,
     ) -> Result<Put, StoreError> {
         object::put_file(self, lock, path, expected, cancel)
+    }
+
+    /// Store an already opened regular file of `size` bytes (read from its current offset);
+    /// see `put_file`. `on_bytes` is told how many bytes were read, as they are.
+    pub fn put_open_file(
+        &self,
+        lock: &StoreLock,
+        file: &mut fs::File,
+        size: u64,
+        expected: Option<&Hash>,
+        cancel: &AtomicBool,
+        on_bytes: &dyn Fn(u64),
+    ) -> Result<Put, StoreError> {
+        object::put_open_file(self, lock, file, size, expected, cancel, on_bytes)
     }
 
     /// Open an object for reading; the reader verifies the content at EOF (ECORRUPT).

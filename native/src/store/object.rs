@@ -318,8 +318,9 @@ fn changed(e: StoreError) -> StoreError {
     }
 }
 
-/// Open a regular file without following a symlink and without blocking on a fifo.
-pub(crate) fn open_regular(path: &Path) -> Result<File, StoreError> {
+/// Open a regular file for reading without following a symlink and without blocking on a fifo
+/// (EINVAL when it is not a regular file).
+pub fn open_regular(path: &Path) -> Result<File, StoreError> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
@@ -350,16 +351,31 @@ pub(super) fn put_file(
             });
         }
     }
+    put_open_file(store, lock, &mut file, size, expected, cancel, &|_| {}).map_err(|e| match e {
+        StoreError::Changed(m) => StoreError::Changed(format!("{}: {m}", path.display())),
+        other => other,
+    })
+}
+
+/// Store an open regular file of `size` bytes from its current offset (the start). Big files
+/// are reflinked where the filesystem can, else read once and written once.
+pub(super) fn put_open_file(
+    store: &Store,
+    lock: &StoreLock,
+    file: &mut File,
+    size: u64,
+    expected: Option<&Hash>,
+    cancel: &AtomicBool,
+    on_bytes: &dyn Fn(u64),
+) -> Result<Put, StoreError> {
     if size as usize > SMALL && !store.reflink_disabled() {
         let mut w = store.writer(lock)?;
-        if w.adopt_reflink(&file, cancel)? {
-            return w.finish(expected).map_err(|e| match e {
-                StoreError::Corrupt(m) => StoreError::Changed(format!("{}: {m}", path.display())),
-                other => other,
-            });
+        if w.adopt_reflink(file, cancel)? {
+            on_bytes(w.size());
+            return w.finish(expected).map_err(changed);
         }
     }
-    put_reader(store, lock, &mut file, expected, cancel, &|_| {})
+    put_reader(store, lock, file, expected, cancel, on_bytes)
 }
 
 /// Reads an object and checks, at EOF, that the content hashes to its name: the last read

@@ -154,3 +154,6 @@ export const auditLog = sqliteTable(
   },
   (t) => [index('audit_log_target').on(t.target, t.id), index('audit_log_action').on(t.action, t.id)],
 )
+
+// Users, passkeys, API tokens, sessions, challenges and enrollment links.
+export * from './auth-schema.ts'

@@ -1,20 +1,26 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import * as audit from './audit.ts'
 import * as config from './config.ts'
+import * as containers from './containers.ts'
 import * as docs from './docs.ts'
 import * as events from './events.ts'
+import * as installs from './installs.ts'
 import * as jobs from './jobs.ts'
 import * as metrics from './metrics.ts'
+import * as runs from './runs.ts'
 import { securityScheme, securitySchemeName } from './security.ts'
 import * as system from './system.ts'
 
 export * from './audit.ts'
 export * from './config.ts'
+export * from './containers.ts'
 export * from './docs.ts'
 export * from './errors.ts'
 export * from './events.ts'
+export * from './installs.ts'
 export * from './jobs.ts'
 export * from './metrics.ts'
+export * from './runs.ts'
 export * from './security.ts'
 export * from './system.ts'
 
@@ -33,6 +39,19 @@ export const routes = [
   jobs.listJobs,
   jobs.getJob,
   jobs.cancelJob,
+  containers.listContainers,
+  containers.createContainer,
+  containers.getContainer,
+  containers.updateContainer,
+  containers.deleteContainer,
+  containers.getManifest,
+  containers.listApps,
+  installs.startInstall,
+  runs.startRun,
+  runs.listRuns,
+  runs.getRun,
+  runs.getRunLog,
+  runs.stopRun,
 ] as const
 
 export const documentConfig = {
@@ -53,6 +72,8 @@ export function registerComponents(app: OpenAPIHono<any>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', securitySchemeName, securityScheme)
   // The stream's body is text, so no route references Event; register it so clients get the type.
   app.openAPIRegistry.register('Event', events.EventEnvelope)
+  // A job's result is untyped in Job; name what a container.install job returns.
+  app.openAPIRegistry.register('InstallResult', installs.InstallResult)
 }
 
 /** The OpenAPI document the contract alone describes, independent of any server. */

@@ -3,16 +3,19 @@ import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { registerComponents } from '../../openapi/index.ts'
 import type { Deps } from './deps.ts'
-import { OrbitError, problemResponse } from './errors.ts'
+import { fromCoreError, OrbitError, problemResponse } from './errors.ts'
 import { hostAndOrigin } from './middleware/host-origin.ts'
 import { requestLog } from './middleware/request-log.ts'
 import type { AuthEnv } from './middleware/scope-guard.ts'
 import { securityHeaders } from './middleware/security-headers.ts'
 import { auditRoutes } from './routes/audit.ts'
+import { containerRoutes } from './routes/containers.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { eventRoutes } from './routes/events.ts'
+import { installRoutes, isStreamedUpload } from './routes/installs.ts'
 import { jobRoutes } from './routes/jobs.ts'
 import { metricsRoutes } from './routes/metrics.ts'
+import { runRoutes } from './routes/runs.ts'
 import { systemRoutes } from './routes/system.ts'
 import { serveSpa } from './static.ts'
 
@@ -22,12 +25,14 @@ function asOrbitError(err: unknown): OrbitError {
   if (err instanceof HTTPException) {
     if (err.status === 413) return new OrbitError('EPAYLOAD_TOO_LARGE', err.message)
     if (err.status === 415) return new OrbitError('EUNSUPPORTED_MEDIA_TYPE', err.message)
+    // The JSON validator's answer to a body that is not JSON at all.
+    if (err.status === 400 && /Content-Type/i.test(err.message)) {
+      return new OrbitError('EUNSUPPORTED_MEDIA_TYPE', 'send the body as application/json')
+    }
     if (err.status === 400) return new OrbitError('EVALIDATION', err.message || 'malformed request')
   }
-  const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined
-  if (err instanceof Error && typeof code === 'string' && /^E[A-Z_]+$/.test(code)) {
-    return new OrbitError('ECORE', `${code}: ${err.message}`)
-  }
+  const fromCore = fromCoreError(err)
+  if (fromCore) return fromCore
   return new OrbitError('EINTERNAL', 'an unexpected error occurred; see the gateway log')
 }
 
@@ -51,15 +56,14 @@ export function createApp(deps: Deps): OpenAPIHono<AuthEnv> {
   )
   app.use('*', securityHeaders())
   app.use('*', hostAndOrigin({ allowedHosts: () => deps.config.allowedHosts }))
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
-      onError: () => {
-        throw new OrbitError('EPAYLOAD_TOO_LARGE', `the body exceeds ${deps.config.maxBodyBytes} bytes`)
-      },
-    }),
-  )
+  const limitBody = bodyLimit({
+    maxSize: deps.config.maxBodyBytes,
+    onError: () => {
+      throw new OrbitError('EPAYLOAD_TOO_LARGE', `the body exceeds ${deps.config.maxBodyBytes} bytes`)
+    },
+  })
+  // Uploads stream to disk under their own limit (config maxUploadBytes), checked by their service.
+  app.use('/api/*', (c, next) => (isStreamedUpload(c.req.method, c.req.path) ? next() : limitBody(c, next)))
 
   systemRoutes(app, deps)
   docsRoutes(app, deps)
@@ -67,6 +71,9 @@ export function createApp(deps: Deps): OpenAPIHono<AuthEnv> {
   jobRoutes(app, deps)
   metricsRoutes(app, deps)
   auditRoutes(app, deps)
+  containerRoutes(app, deps)
+  installRoutes(app, deps)
+  runRoutes(app, deps)
 
   app.all('/api/*', () => {
     throw new OrbitError('ENOTFOUND', 'no such API route')

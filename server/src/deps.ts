@@ -1,3 +1,14 @@
+import type {
+  ContainerInfo,
+  ContainerPatch,
+  CreateContainerSpec,
+  InstallEvent,
+  Manifest,
+  RuntimeEvent,
+  RuntimeInfo,
+} from '../../native/core-api.ts'
+import type { FileHash } from '../../native/index.ts'
+import type { OutputStream, RunSpec, SandboxRun } from '../../native/sandbox.ts'
 import type { SystemInfo } from '../../openapi/index.ts'
 import type { AuditLog } from './audit/log.ts'
 import type { Config, LoadedConfig } from './config.ts'
@@ -7,10 +18,31 @@ import type { JobQueue } from './jobs/queue.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics/registry.ts'
 import type { TokenVerifier } from './middleware/scope-guard.ts'
+import type { RunSupervisor } from './services/runs/supervisor.ts'
 
 /** What the gateway needs from the native core; the real one is native/index.ts. */
 export interface Core {
   systemInfo(): SystemInfo['core']
+  /** The base runtime of the installed Wine, made now (15-60 s) when there is none. */
+  ensureRuntime(dataDir: string, onProgress?: (e: RuntimeEvent) => void): Promise<RuntimeInfo>
+  createContainer(dataDir: string, spec: CreateContainerSpec): Promise<ContainerInfo>
+  getContainer(dataDir: string, id: string): Promise<ContainerInfo>
+  listContainers(dataDir: string): Promise<ContainerInfo[]>
+  updateContainer(dataDir: string, id: string, patch: ContainerPatch): Promise<ContainerInfo>
+  deleteContainer(dataDir: string, id: string): Promise<void>
+  install(
+    dataDir: string,
+    id: string,
+    installerPath: string,
+    args: string[],
+    onProgress: (e: InstallEvent) => void,
+  ): Promise<Manifest>
+  hashFile(path: string): Promise<FileHash>
+  startRun(spec: RunSpec, onOutput: (stream: OutputStream, chunk: Buffer) => void): Promise<SandboxRun>
+  /** Ends everything running in a container's sandbox; false when nothing was. */
+  stopInstance(containerId: string, graceMs: number): Promise<boolean>
+  /** A sandbox of this container is alive (a run, or leftovers such as a lingering wineserver). */
+  instanceAlive(containerId: string): boolean
 }
 
 /** Everything createApp depends on, injected so tests build the real app on a temp data dir. */
@@ -25,6 +57,8 @@ export interface Deps {
   events: EventBus
   /** Long work as durable jobs; services register their kinds before it starts. */
   jobs: JobQueue
+  /** The runs alive in this gateway (services/runs). */
+  runs: RunSupervisor
   /** The append-only, hash-chained record of every mutation. */
   audit: AuditLog
   /** Prometheus metrics; follows the bus and times every request. */

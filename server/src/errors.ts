@@ -51,3 +51,24 @@ export function problemResponse(c: Context, err: OrbitError): Response {
     'content-type': 'application/problem+json',
   })
 }
+
+/** The stable code of an error from the native core (or Node), if it carries one. */
+export function coreCode(err: unknown): string | undefined {
+  const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined
+  return typeof code === 'string' && /^E[A-Z0-9_]+$/.test(code) ? code : undefined
+}
+
+/**
+ * A coded core error in the API's vocabulary: ENOTFOUND_* -> ENOTFOUND (404), ERUNNING/EEXIST ->
+ * ECONFLICT (409), EINVAL -> EVALIDATION (400), any other code -> ECORE (500) keeping the core's
+ * code and message. Undefined for an error without a code.
+ */
+export function fromCoreError(err: unknown): OrbitError | undefined {
+  if (err instanceof OrbitError) return err
+  const code = coreCode(err)
+  if (!code || !(err instanceof Error)) return undefined
+  if (code.startsWith('ENOTFOUND')) return new OrbitError('ENOTFOUND', err.message)
+  if (code === 'ERUNNING' || code === 'EEXIST') return new OrbitError('ECONFLICT', err.message)
+  if (code === 'EINVAL') return new OrbitError('EVALIDATION', err.message)
+  return new OrbitError('ECORE', `${code}: ${err.message}`)
+}

@@ -15,6 +15,8 @@ import { JobQueue } from './jobs/queue.ts'
 import { createLogger, type Logger } from './log.ts'
 import { Metrics } from './metrics/registry.ts'
 import { adminTokenVerifier } from './middleware/scope-guard.ts'
+import { prepareContainerServices } from './services/containers/prepare.ts'
+import { RunSupervisor } from './services/runs/supervisor.ts'
 import { ensureAdminToken } from './token-file.ts'
 
 export const webDist = fileURLToPath(new URL('../../web/dist', import.meta.url))
@@ -51,7 +53,9 @@ export async function startGateway(
   const jobs = new JobQueue(db, events)
   const metrics = new Metrics()
   metrics.follow(events)
+  const runs = new RunSupervisor({ db, events, core, config })
   // Services register their job kinds here, before the queue recovers and starts.
+  await prepareContainerServices({ db, events, jobs, core, config })
   jobs.start()
   const app = createApp({
     db,
@@ -62,6 +66,7 @@ export async function startGateway(
     verifyToken: adminTokenVerifier(adminToken),
     events,
     jobs,
+    runs,
     metrics,
     audit: new AuditLog(db, events),
     readConfig: options.readConfig ?? (() => loadConfigWithSources({ dataDir: config.dataDir })),
@@ -82,6 +87,7 @@ export async function startGateway(
     close: () =>
       new Promise<void>((resolve) => {
         server.close(async () => {
+          await runs.shutdown()
           // Resumable jobs go back to queued, others end canceled; see jobs/queue.ts.
           await jobs.shutdown()
           metrics.close()

@@ -14,6 +14,8 @@ import { JobQueue, type JobQueueOptions } from './jobs/queue.ts'
 import { silentLogger } from './log.ts'
 import { Metrics } from './metrics/registry.ts'
 import { adminTokenVerifier, type TokenVerifier } from './middleware/scope-guard.ts'
+import { prepareContainerServices } from './services/containers/prepare.ts'
+import { RunSupervisor } from './services/runs/supervisor.ts'
 
 export const testToken = 'test-admin-token-0123456789abcdef'
 
@@ -39,15 +41,17 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
   const config = readConfig().config
   const db = openDb(join(dataDir, 'orbit.db'))
   const events = new EventBus(db, options.events)
+  const core = await loadCore()
   const deps: Deps = {
     db,
-    core: await loadCore(),
+    core,
     config,
     version: '0.0.0-test',
     installationId: installationId(db),
     verifyToken: options.verifyToken ?? adminTokenVerifier(testToken),
     events,
     jobs: new JobQueue(db, events, options.jobs),
+    runs: new RunSupervisor({ db, events, core, config }),
     metrics: new Metrics(),
     audit: new AuditLog(db, events),
     readConfig,
@@ -55,12 +59,14 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
   }
   deps.metrics.follow(events)
   options.setup?.(deps)
+  await prepareContainerServices(deps)
   deps.jobs.start()
   return {
     app: createApp(deps),
     deps,
     dataDir,
     async cleanup() {
+      await deps.runs.shutdown(500)
       await deps.jobs.shutdown(1000)
       deps.metrics.close()
       events.close()

@@ -1,0 +1,55 @@
+import type { ContainerInfo } from '../../../../native/core-api.ts'
+import type { Container } from '../../../../openapi/containers.ts'
+import type { containers } from '../../db/schema.ts'
+
+export type ContainerRow = typeof containers.$inferSelect
+export type ContainerStateName = ContainerRow['state']
+
+/** The columns that mirror container.yml (and the folder), from what the core reports. */
+export function mirrorOf(info: ContainerInfo) {
+  return {
+    name: info.name,
+    version: info.version ?? null,
+    runtimeKind: info.runtime.kind,
+    runtimeId: info.runtime.id,
+    runtimeHash: info.runtime.hash,
+    wineVersion: info.runtime.wineVersion,
+    env: info.env,
+    network: info.network,
+    limits: info.limits,
+    labels: info.labels,
+    path: info.path,
+    installed: info.installed,
+  }
+}
+
+/** The idle state a container at rest on disk is in: ready once an install was captured. */
+export const restingState = (row: Pick<ContainerRow, 'installed'>): ContainerStateName =>
+  row.installed ? 'ready' : 'created'
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** The API's view of a row. */
+export function toContainer(row: ContainerRow): Container {
+  return {
+    id: row.id,
+    name: row.name,
+    version: row.version,
+    state: row.state,
+    stateReason: row.stateReason,
+    runtime: {
+      kind: row.runtimeKind,
+      id: row.runtimeId,
+      wineVersion: row.wineVersion,
+      hash: row.runtimeHash,
+    },
+    env: row.env,
+    network: row.network,
+    limits: { memoryMb: row.limits.memoryMb ?? null, pids: row.limits.pids ?? null },
+    labels: row.labels,
+    installed: row.installed,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+    stateChangedAt: iso(row.stateChangedAt),
+  }
+}

@@ -6,6 +6,7 @@ pub mod error;
 pub mod hash;
 pub mod lnk;
 pub mod napi;
+pub mod pack;
 pub mod registry;
 pub mod runtime;
 pub mod sandbox;

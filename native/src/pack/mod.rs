@@ -1,0 +1,45 @@
+//! Signed container archives (`.ctnr`): export a container (its layer, container.yml, capture
+//! manifest, optionally its base runtime) into one streamed file, and import one safely.
+//!
+//! The byte format is in FORMAT.md. Jobs of the files:
+//! - `format`: framing (preamble, sections, chunk records) and signed-message layouts;
+//! - `manifest`: the archive manifest and the portable tree entry;
+//! - `sign`: the installation's Ed25519 key and trust store;
+//! - `aead`: PBKDF2 key derivation and AES-256-GCM over the manifest and chunks;
+//! - `chunks`: the signed (and sealed) chunk stream, writer and verifying reader;
+//! - `validate`: the importer's judgement of a manifest (paths, kinds, caps);
+//! - `unpack`: executing a validated plan under a work folder, verifying every byte;
+//! - `staging`: work folders and locks under `<data>/tmp/`;
+//! - `export`, `import`: the two operations.
+
+mod aead;
+mod chunks;
+mod error;
+mod export;
+pub mod format;
+mod import;
+pub mod manifest;
+mod progress;
+pub mod sign;
+mod staging;
+mod sys;
+mod unpack;
+pub mod validate;
+
+pub use aead::{ArchiveKey, DEFAULT_ITERATIONS, MAX_ITERATIONS, MIN_ITERATIONS};
+pub use chunks::{ChunkSource, ChunkWriter, PlaintextHook};
+pub use error::PackError;
+pub use export::{export, export_with, write_head, ExportOptions, ExportResult, Head};
+pub use import::{
+    import, inspect, open_head, ImportOptions, ImportResult, ImportedRuntime, Inspection, Opened,
+    RuntimeSource, MAX_WINDOW_LOG,
+};
+pub use progress::{OnProgress, Phase, Progress};
+pub use sign::{
+    fingerprint, installation_key, installation_key_info, is_trusted, trust, trusted_keys, untrust,
+    KeyInfo, SigningKey,
+};
+pub use staging::cleanup;
+
+#[cfg(test)]
+mod tests;

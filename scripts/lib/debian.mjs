@@ -24,6 +24,7 @@ export const debianPackages = [
   'librust-tar-dev',
   'librust-ring-dev',
   'librust-serde-yaml-dev',
+  'librust-unicode-normalization-dev',
 ]
 
 /** The subset of `packages` that dpkg does not report as installed. */

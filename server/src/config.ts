@@ -16,6 +16,21 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** Lets scrapers on loopback read /metrics without a token. */
   metricsAllowLoopback: boolean
+  /** The https origin remote browsers use (e.g. https://orbit.example:7780); '' on loopback. */
+  publicOrigin: string
+  /** PEM certificate and key paths; both set means the gateway serves https. */
+  tlsCert: string
+  tlsKey: string
+  /** The WebAuthn relying party id: the host name passkeys are bound to. */
+  rpId: string
+  /** Origins a passkey ceremony may come from; empty means derived from rp_id, the port and TLS. */
+  authOrigins: string[]
+  /** A session ends after this many idle minutes (each request renews it)... */
+  sessionIdleMinutes: number
+  /** ...and after this many hours in any case. */
+  sessionMaxHours: number
+  /** Failed sign-ins and token uses one peer address may make per minute before it gets 429. */
+  authFailuresPerMinute: number
 }
 
 /** Where an effective value came from; later sources win. */
@@ -28,7 +43,7 @@ export interface LoadedConfig {
   files: string[]
 }
 
-type Kind = 'string' | 'int' | 'port' | 'bool' | 'list' | 'level'
+type Kind = 'string' | 'text' | 'int' | 'count' | 'port' | 'bool' | 'list' | 'level'
 
 interface Setting {
   key: keyof Config
@@ -64,6 +79,38 @@ export const settings: Setting[] = [
     kind: 'bool',
     reloadable: true,
   },
+  { key: 'publicOrigin', toml: ['server', 'public_origin'], env: 'ORBIT_PUBLIC_ORIGIN', kind: 'text' },
+  { key: 'tlsCert', toml: ['server', 'tls_cert'], env: 'ORBIT_TLS_CERT', kind: 'text' },
+  { key: 'tlsKey', toml: ['server', 'tls_key'], env: 'ORBIT_TLS_KEY', kind: 'text' },
+  { key: 'rpId', toml: ['auth', 'rp_id'], env: 'ORBIT_RP_ID', kind: 'string' },
+  {
+    key: 'authOrigins',
+    toml: ['auth', 'origins'],
+    env: 'ORBIT_AUTH_ORIGINS',
+    kind: 'list',
+    reloadable: true,
+  },
+  {
+    key: 'sessionIdleMinutes',
+    toml: ['auth', 'session_idle_minutes'],
+    env: 'ORBIT_SESSION_IDLE_MINUTES',
+    kind: 'count',
+    reloadable: true,
+  },
+  {
+    key: 'sessionMaxHours',
+    toml: ['auth', 'session_max_hours'],
+    env: 'ORBIT_SESSION_MAX_HOURS',
+    kind: 'count',
+    reloadable: true,
+  },
+  {
+    key: 'authFailuresPerMinute',
+    toml: ['auth', 'failures_per_minute'],
+    env: 'ORBIT_AUTH_FAILURES_PER_MINUTE',
+    kind: 'count',
+    reloadable: true,
+  },
 ]
 
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -80,10 +127,14 @@ function coerce(s: Setting, raw: unknown, where: string): unknown {
   switch (s.kind) {
     case 'string':
       return typeof raw === 'string' && raw !== '' ? raw : fail('a non-empty string')
+    case 'text':
+      return typeof raw === 'string' ? raw : fail('a string')
     case 'int':
+    case 'count':
     case 'port': {
       const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return fail('a whole number')
+      if (s.kind === 'count' && n < 1) return fail('a whole number of at least 1')
       if (s.kind === 'port' && n > 65535) return fail('a port from 0 to 65535')
       return n
     }

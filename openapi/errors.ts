@@ -6,6 +6,10 @@ export const ErrorCode = z
     'EVALIDATION',
     'EUNAUTHENTICATED',
     'EFORBIDDEN',
+    'ECSRF',
+    'ESTEP_UP',
+    'ECEREMONY',
+    'ERATE_LIMITED',
     'EBAD_HOST',
     'EBAD_ORIGIN',
     'ENOTFOUND',
@@ -47,9 +51,12 @@ const problem = (description: string) => ({
 export const errorResponses = {
   400: problem('The request is invalid; `errors` names each bad field'),
   401: problem('No valid credentials were presented'),
-  403: problem('The credentials lack the scope this route requires'),
+  403: problem(
+    'The credentials lack the scope this route requires (EFORBIDDEN), the CSRF token is missing or wrong (ECSRF), or a recent passkey confirmation is needed (ESTEP_UP)',
+  ),
   413: problem('The request body is too large'),
   415: problem('The request body has an unsupported content type'),
+  429: problem('Too many failed sign-ins or token uses from this address; see Retry-After'),
   500: problem('An unexpected error; the gateway logged it'),
 } as const
 

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import * as audit from './audit.ts'
+import * as auth from './auth.ts'
 import * as config from './config.ts'
 import * as containers from './containers.ts'
 import * as docs from './docs.ts'
@@ -7,11 +8,15 @@ import * as events from './events.ts'
 import * as installs from './installs.ts'
 import * as jobs from './jobs.ts'
 import * as metrics from './metrics.ts'
+import * as passkeys from './passkeys.ts'
 import * as runs from './runs.ts'
-import { securityScheme, securitySchemeName } from './security.ts'
+import { securityScheme, securitySchemeName, sessionScheme, sessionSchemeName } from './security.ts'
 import * as system from './system.ts'
+import * as tokens from './tokens.ts'
+import * as users from './users.ts'
 
 export * from './audit.ts'
+export * from './auth.ts'
 export * from './config.ts'
 export * from './containers.ts'
 export * from './docs.ts'
@@ -20,9 +25,13 @@ export * from './events.ts'
 export * from './installs.ts'
 export * from './jobs.ts'
 export * from './metrics.ts'
+export * from './passkeys.ts'
+export * from './roles.ts'
 export * from './runs.ts'
 export * from './security.ts'
 export * from './system.ts'
+export * from './tokens.ts'
+export * from './users.ts'
 
 /** Every route of the contract; the server must register a handler for each, and only these. */
 export const routes = [
@@ -39,6 +48,25 @@ export const routes = [
   jobs.listJobs,
   jobs.getJob,
   jobs.cancelJob,
+  auth.enrollOptions,
+  auth.enrollVerify,
+  auth.loginOptions,
+  auth.loginVerify,
+  auth.getSession,
+  auth.endSession,
+  auth.stepUpOptions,
+  auth.stepUpVerify,
+  passkeys.listPasskeys,
+  passkeys.addPasskeyOptions,
+  passkeys.addPasskey,
+  passkeys.renamePasskey,
+  passkeys.removePasskey,
+  tokens.createToken,
+  tokens.listTokens,
+  tokens.revokeToken,
+  users.listUsers,
+  users.inviteUser,
+  users.updateUser,
   containers.listContainers,
   containers.createContainer,
   containers.getContainer,
@@ -70,6 +98,7 @@ export const documentConfig = {
 // biome-ignore lint/suspicious/noExplicitAny: any app, whatever its env, has the same registry
 export function registerComponents(app: OpenAPIHono<any>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', securitySchemeName, securityScheme)
+  app.openAPIRegistry.registerComponent('securitySchemes', sessionSchemeName, sessionScheme)
   // The stream's body is text, so no route references Event; register it so clients get the type.
   app.openAPIRegistry.register('Event', events.EventEnvelope)
   // A job's result is untyped in Job; name what a container.install job returns.

@@ -14,7 +14,8 @@ function schemaText(schema: unknown): string {
 
 function operation(method: string, path: string, op: Json): string {
   const security = (op.security as Array<Record<string, string[]>> | undefined) ?? []
-  const scope = security.flatMap((r) => Object.values(r).flat()).join(', ') || 'public'
+  // A route lists its scope once per scheme (token or session); show each scope once.
+  const scope = [...new Set(security.flatMap((r) => Object.values(r).flat()))].join(', ') || 'public'
   const params = ((op.parameters as Json[] | undefined) ?? [])
     .map(
       (p) =>
@@ -59,6 +60,11 @@ export function renderApiDocs(doc: Json): string {
   const ops = Object.entries((doc.paths ?? {}) as Record<string, Record<string, Json>>).flatMap(
     ([path, item]) => Object.entries(item).map(([method, op]) => operation(method, path, op)),
   )
+  const auth = Object.entries(
+    ((doc.components as Json | undefined)?.securitySchemes ?? {}) as Record<string, Json>,
+  )
+    .map(([name, scheme]) => `<h3>${esc(name)}</h3><p class="pre">${esc(scheme.description)}</p>`)
+    .join('\n')
   const schemas = Object.entries(
     ((doc.components as Json | undefined)?.schemas ?? {}) as Record<string, Json>,
   )
@@ -67,9 +73,10 @@ export function renderApiDocs(doc: Json): string {
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:0 auto;padding:1.5rem;color:#1c2430}
 .op{border:1px solid #dde3ea;border-radius:8px;padding:.25rem 1rem;margin:1rem 0}
 .m{font-size:.8em;padding:.1rem .4rem;border-radius:4px;background:#e8eef6}.scope{color:#5a6575}
-table{border-collapse:collapse}td{border-top:1px solid #eee;padding:.2rem .8rem .2rem 0;vertical-align:top}
+table{border-collapse:collapse}.pre{white-space:pre-line}td{border-top:1px solid #eee;padding:.2rem .8rem .2rem 0;vertical-align:top}
 </style></head><body><h1>${esc(info.title)} ${esc(info.version)}</h1><p>${esc(info.description)}</p>
 <p>The machine-readable document: <a href="/api/openapi.json">/api/openapi.json</a>.</p>
+<h2>Authentication</h2>${auth}
 <h2>Routes</h2>${ops.join('\n')}<h2>Schemas</h2>${schemas.map(([n, s]) => schemaSection(n, s)).join('\n')}
 </body></html>`
 }

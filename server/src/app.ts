@@ -9,14 +9,18 @@ import { requestLog } from './middleware/request-log.ts'
 import type { AuthEnv } from './middleware/scope-guard.ts'
 import { securityHeaders } from './middleware/security-headers.ts'
 import { auditRoutes } from './routes/audit.ts'
+import { authRoutes } from './routes/auth.ts'
 import { containerRoutes } from './routes/containers.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { eventRoutes } from './routes/events.ts'
 import { installRoutes, isStreamedUpload } from './routes/installs.ts'
 import { jobRoutes } from './routes/jobs.ts'
 import { metricsRoutes } from './routes/metrics.ts'
+import { passkeyRoutes } from './routes/passkeys.ts'
 import { runRoutes } from './routes/runs.ts'
 import { systemRoutes } from './routes/system.ts'
+import { tokenRoutes } from './routes/tokens.ts'
+import { userRoutes } from './routes/users.ts'
 import { serveSpa } from './static.ts'
 
 /** Maps any thrown value to the one error vocabulary. */
@@ -71,6 +75,10 @@ export function createApp(deps: Deps): OpenAPIHono<AuthEnv> {
   jobRoutes(app, deps)
   metricsRoutes(app, deps)
   auditRoutes(app, deps)
+  authRoutes(app, deps)
+  passkeyRoutes(app, deps)
+  tokenRoutes(app, deps)
+  userRoutes(app, deps)
   containerRoutes(app, deps)
   installRoutes(app, deps)
   runRoutes(app, deps)

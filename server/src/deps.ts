@@ -11,6 +11,7 @@ import type { FileHash } from '../../native/index.ts'
 import type { OutputStream, RunSpec, SandboxRun } from '../../native/sandbox.ts'
 import type { SystemInfo } from '../../openapi/index.ts'
 import type { AuditLog } from './audit/log.ts'
+import type { Auth } from './auth/index.ts'
 import type { Config, LoadedConfig } from './config.ts'
 import type { Db } from './db/open.ts'
 import type { EventBus } from './events/bus.ts'
@@ -52,7 +53,10 @@ export interface Deps {
   config: Config
   version: string
   installationId: string
+  /** Bearer tokens: the bootstrap admin token (when set) and API tokens. */
   verifyToken: TokenVerifier
+  /** Users, passkeys, sessions, API tokens, ceremonies, the failure brake. */
+  auth: Auth
   /** Every state change, stored and streamed (GET /api/events). */
   events: EventBus
   /** Long work as durable jobs; services register their kinds before it starts. */

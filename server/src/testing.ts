@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from './app.ts'
 import { AuditLog } from './audit/log.ts'
+import { createAuth } from './auth/index.ts'
 import { loadConfigWithSources } from './config.ts'
 import { loadCore } from './core.ts'
 import { openDb } from './db/open.ts'
@@ -13,7 +14,7 @@ import { EventBus, type EventBusOptions } from './events/bus.ts'
 import { JobQueue, type JobQueueOptions } from './jobs/queue.ts'
 import { silentLogger } from './log.ts'
 import { Metrics } from './metrics/registry.ts'
-import { adminTokenVerifier, type TokenVerifier } from './middleware/scope-guard.ts'
+import { adminTokenVerifier, anyVerifier, type TokenVerifier } from './middleware/scope-guard.ts'
 import { prepareContainerServices } from './services/containers/prepare.ts'
 import { RunSupervisor } from './services/runs/supervisor.ts'
 
@@ -28,7 +29,10 @@ export interface TestApp {
 }
 
 export interface TestAppOptions {
+  /** Replaces the bearer verifier (by default: testToken as the admin token, then API tokens). */
   verifyToken?: TokenVerifier
+  /** The auth layer's clock (sessions, tokens, challenges, rate limits). */
+  now?: () => number
   events?: EventBusOptions
   jobs?: JobQueueOptions
   /** Runs before the job queue starts: register job kinds here. */
@@ -42,13 +46,16 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
   const db = openDb(join(dataDir, 'orbit.db'))
   const events = new EventBus(db, options.events)
   const core = await loadCore()
+  const auth = await createAuth({ db, config, installationId: installationId(db), now: options.now })
   const deps: Deps = {
     db,
     core,
     config,
     version: '0.0.0-test',
     installationId: installationId(db),
-    verifyToken: options.verifyToken ?? adminTokenVerifier(testToken),
+    verifyToken:
+      options.verifyToken ?? anyVerifier(adminTokenVerifier(testToken), (t) => auth.tokens.verify(t)),
+    auth,
     events,
     jobs: new JobQueue(db, events, options.jobs),
     runs: new RunSupervisor({ db, events, core, config }),

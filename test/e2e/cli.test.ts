@@ -24,8 +24,17 @@ test('an unreachable gateway is a clear one-line error', async () => {
   assert.match(res.stderr, /^orbit: cannot reach the gateway at http:\/\/127\.0\.0\.1:9/)
 })
 
-test('orbit serve refuses a non-loopback host until TLS exists', async () => {
-  const res = await runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--data', '/tmp/orbit-refuse-test'])
+test('orbit serve refuses a non-loopback host without TLS, with the settings to set', async () => {
+  const res = await runCli(
+    ['serve', '--host', '0.0.0.0', '--port', '0', '--data', '/tmp/orbit-refuse-test'],
+    {
+      ORBIT_TLS_CERT: '',
+      ORBIT_TLS_KEY: '',
+    },
+  )
   assert.equal(res.code, 1)
-  assert.match(res.stderr, /refusing to listen on 0\.0\.0\.0/)
+  assert.match(
+    res.stderr,
+    /refusing to start: listening on 0\.0\.0\.0 \(beyond loopback\) needs TLS: set server\.tls_cert/,
+  )
 })

@@ -35,10 +35,13 @@ test('the real gateway answers /api/system/info through the generated client wit
   else if (hasV2) assert.equal(info.core.cgroup.mode, 'v2')
 })
 
-test('the data dir holds the SQLite file in WAL mode and the bootstrap token, owner-only', () => {
+test('the data dir holds the SQLite file in WAL mode and the token signing key, owner-only', () => {
   assert.ok(existsSync(join(gw.dataDir, 'orbit.db')))
   assert.ok(existsSync(join(gw.dataDir, 'orbit.db-wal')))
-  assert.equal(statSync(join(gw.dataDir, 'admin-token')).mode & 0o777, 0o600)
+  assert.equal(statSync(join(gw.dataDir, 'keys')).mode & 0o777, 0o700)
+  assert.equal(statSync(join(gw.dataDir, 'keys', 'jwt-ed25519.jwk')).mode & 0o777, 0o600)
+  // The bootstrap admin token is opt-in (ORBIT_ADMIN_TOKEN); nothing is written for it.
+  assert.ok(!existsSync(join(gw.dataDir, 'admin-token')))
 })
 
 test('without a token the API answers 401 problem+json', async () => {
@@ -60,9 +63,4 @@ test('orbit info prints the facts; --json gives the same data; a bad token fails
   assert.equal(denied.code, 1)
   assert.match(denied.stderr, /^orbit: .*ORBIT_TOKEN/)
   assert.equal(denied.stderr.trim().split('\n').length, 1)
-})
-
-test('orbit finds the local token in ORBIT_DATA when ORBIT_TOKEN is unset', async () => {
-  const res = await runCli(['info'], { ORBIT_URL: gw.url, ORBIT_DATA: gw.dataDir })
-  assert.equal(res.code, 0, res.stderr)
 })

@@ -1,5 +1,6 @@
 // Starts the real gateway as a child process (`orbit serve`) on a free port with its own data dir.
 import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,7 +10,12 @@ export const orbitBin = fileURLToPath(new URL('../../server/bin/orbit.js', impor
 
 export interface RunningGateway {
   url: string
+  /** The bootstrap admin token this gateway was started with (ORBIT_ADMIN_TOKEN). */
   token: string
+  /** Where browsers sign in with passkeys, e.g. http://localhost:PORT/. */
+  panelUrl: string
+  /** The first-run link, printed while there is no admin. */
+  setupUrl: string | undefined
   dataDir: string
   proc: ChildProcess
   output: () => string
@@ -21,8 +27,10 @@ export async function spawnGateway(
 ): Promise<RunningGateway> {
   const ownDir = options.dataDir === undefined
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'orbit-e2e-'))
+  // Tests drive the API as automation does: with an opted-in bootstrap admin token.
+  const token = options.env?.ORBIT_ADMIN_TOKEN ?? randomBytes(24).toString('base64url')
   const proc = spawn(process.execPath, [orbitBin, 'serve', '--data', dataDir, '--port', '0'], {
-    env: { ...process.env, ORBIT_ADMIN_TOKEN: '', ...options.env },
+    env: { ...process.env, ...options.env, ORBIT_ADMIN_TOKEN: token },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -32,23 +40,28 @@ export async function spawnGateway(
   proc.stderr?.on('data', (d: Buffer) => {
     out += d.toString()
   })
-  const started = await new Promise<{ url: string; token: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in 60 s:\n${out}`)), 60_000)
-    const check = () => {
-      const m = /Orbit is running at (http:\/\/\S+?)\/#token=(\S+)/.exec(out)
-      if (m?.[1] && m[2]) {
+  const started = await new Promise<{ url: string; panelUrl: string; setupUrl: string | undefined }>(
+    (resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`gateway did not start in 60 s:\n${out}`)), 60_000)
+      const check = () => {
+        // The banner ends with the "stop:" line, so everything before it has been printed.
+        if (!/ {2}stop: /.test(out)) return
+        const url = /Orbit is running at (https?:\/\/\S+)/.exec(out)?.[1]
+        const panelUrl = / {2}panel: (\S+)/.exec(out)?.[1]
+        if (!url || !panelUrl) return
         clearTimeout(timer)
-        resolve({ url: m[1], token: m[2] })
+        resolve({ url, panelUrl, setupUrl: /Set up the first admin: (\S+)/.exec(out)?.[1] })
       }
-    }
-    proc.stdout?.on('data', check)
-    proc.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`gateway exited with ${code}:\n${out}`))
-    })
-  })
+      proc.stdout?.on('data', check)
+      proc.once('exit', (code) => {
+        clearTimeout(timer)
+        reject(new Error(`gateway exited with ${code}:\n${out}`))
+      })
+    },
+  )
   return {
     ...started,
+    token,
     dataDir,
     proc,
     output: () => out,

@@ -1,6 +1,5 @@
-import { resolve } from 'node:path'
 import { createOrbitClient, type OrbitClient } from '../../../sdk-gen/client.ts'
-import { localToken } from '../token-file.ts'
+import { savedToken } from './credentials.ts'
 
 export const defaultUrl = 'http://127.0.0.1:7780'
 
@@ -20,10 +19,13 @@ export interface CliContext {
   out: (line: string) => void
 }
 
-/** The client the CLI talks through: ORBIT_URL and ORBIT_TOKEN, else the local data dir's token. */
+/** The gateway's URL: ORBIT_URL, else the default. */
+export const gatewayUrl = (env: NodeJS.ProcessEnv): string =>
+  (env.ORBIT_URL || defaultUrl).replace(/\/+$/, '')
+
+/** The client the CLI talks through: ORBIT_URL with ORBIT_TOKEN, else the token `orbit login` saved. */
 export function cliContext(env: NodeJS.ProcessEnv = process.env, out = console.log): CliContext {
-  const url = (env.ORBIT_URL ?? defaultUrl).replace(/\/+$/, '')
-  const dataDir = resolve(env.ORBIT_DATA ?? './orbit-data')
-  const token = localToken(dataDir, env)
+  const url = gatewayUrl(env)
+  const token = env.ORBIT_TOKEN || savedToken(url, env)
   return { client: createOrbitClient({ baseUrl: url, ...(token ? { token } : {}) }), url, out }
 }

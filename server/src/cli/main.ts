@@ -8,12 +8,21 @@ Run Windows applications in portable containers.
 Commands:
   serve [--data DIR] [--host H] [--port P]   run the gateway (default http://127.0.0.1:7780)
   info [--json]                              show Orbit's version and what this machine offers
+  login [--token T]                          save an API token for this gateway (from stdin if no --token)
+  logout                                     forget the saved token
+  token create --scope S... [--expires 30d] [--name N] [--json]
+                                             make an API token (printed once)
+  token ls [--all] [--json]                  list API tokens (never their secrets)
+  token revoke ID                            revoke a token at once
+  audit [--json] [--action A] [--target T] [--actor X] [--result R] [--limit N] [--verify]
+                                             show (or verify) the audit log (admin)
   help                                       show this help
 
 Environment:
   ORBIT_URL     the gateway to talk to (default http://127.0.0.1:7780)
-  ORBIT_TOKEN   a bearer token (default: the token in ./orbit-data, or $ORBIT_DATA, when readable)
-  ORBIT_DATA    the data dir for 'serve' and for finding the local token (default ./orbit-data)`
+  ORBIT_TOKEN   a bearer token (default: the one 'orbit login' saved for ORBIT_URL in
+                $XDG_CONFIG_HOME/orbit/credentials.json)
+  ORBIT_DATA    the data dir for 'serve' (default ./orbit-data)`
 
 /** Runs one CLI invocation and returns its exit code; errors become one line on stderr. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -31,6 +40,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await (await import('./commands/serve.ts')).serve(rest)
       case 'info':
         return await (await import('./commands/info.ts')).info(rest, cliContext(env))
+      case 'login':
+        return await (await import('./commands/login.ts')).login(rest, cliContext(env), env)
+      case 'logout':
+        return await (await import('./commands/login.ts')).logout(rest, cliContext(env), env)
+      case 'token':
+        return await (await import('./commands/token.ts')).token(rest, cliContext(env))
+      case 'audit':
+        return await (await import('./commands/audit.ts')).audit(rest, cliContext(env))
       default:
         throw new CliError(`unknown command "${command}"; see 'orbit --help'`, 2)
     }
@@ -42,7 +59,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
 function describe(err: unknown, env: NodeJS.ProcessEnv): string {
   if (err instanceof OrbitApiError) {
-    if (err.code === 'EUNAUTHENTICATED') return `${err.message} (set ORBIT_TOKEN)`
+    if (err.code === 'EUNAUTHENTICATED') return `${err.message} (set ORBIT_TOKEN or run 'orbit login')`
     return `${err.message} [${err.code}]`
   }
   if (err instanceof TypeError && /fetch failed/.test(err.message)) {

@@ -11,6 +11,7 @@ mod callback;
 pub(crate) mod env;
 mod exports;
 mod exports_core;
+mod exports_pack;
 mod sandbox;
 pub(crate) mod sys;
 mod task;
@@ -141,7 +142,11 @@ unsafe extern "C" fn trampoline(raw_env: napi_env, info: napi_callback_info) -> 
 }
 
 fn register(env: Env, exports: JsValue) -> Result<()> {
-    for (name, handler) in exports::EXPORTS.iter().chain(exports_core::EXPORTS) {
+    for (name, handler) in exports::EXPORTS
+        .iter()
+        .chain(exports_core::EXPORTS)
+        .chain(exports_pack::EXPORTS)
+    {
         let func = out!(napi_create_function(
             env.0,
             name.as_ptr() as *const std::os::raw::c_char,

@@ -1,5 +1,7 @@
 import { createSignal, Show } from 'solid-js'
-import { currentToken, setToken } from './lib/token.ts'
+import { setToken } from './lib/token.ts'
+import { EnrollPage } from './pages/auth/enroll-page.tsx'
+import { LoginPage } from './pages/auth/login-page.tsx'
 import { SystemInfoPage } from './pages/system-info.tsx'
 
 function TokenForm(props: { onSaved: () => void }) {
@@ -18,21 +20,35 @@ function TokenForm(props: { onSaved: () => void }) {
         Token <input ref={input} type="password" autocomplete="off" required />
       </label>
       <button type="submit">Sign in</button>
+      <p>
+        Or <a href="/login">sign in with a passkey</a>.
+      </p>
     </form>
   )
 }
 
+/** The page for a path: the passkey pages, else the panel. */
+function Page() {
+  // A token from the link, or the session cookie a passkey sign-in left: the API says which works.
+  const [authed, setAuthed] = createSignal(true)
+  const path = window.location.pathname
+  if (path === '/setup' || path === '/enroll') return <EnrollPage firstAdmin={path === '/setup'} />
+  if (path === '/login') return <LoginPage />
+  return (
+    <Show when={authed()} fallback={<TokenForm onSaved={() => setAuthed(true)} />}>
+      <SystemInfoPage onUnauthorized={() => setAuthed(false)} />
+    </Show>
+  )
+}
+
 export function App() {
-  const [authed, setAuthed] = createSignal(currentToken() !== undefined)
   return (
     <main>
       <header>
         <h1>Orbit</h1>
         <p class="tagline">Windows applications in portable containers</p>
       </header>
-      <Show when={authed()} fallback={<TokenForm onSaved={() => setAuthed(true)} />}>
-        <SystemInfoPage onUnauthorized={() => setAuthed(false)} />
-      </Show>
+      <Page />
     </main>
   )
 }

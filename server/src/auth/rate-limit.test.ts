@@ -80,3 +80,19 @@ test('failed sign-ins count too', async () => {
   assert.equal(failures.length, 5)
   assert.equal(failures[0]?.ip, '198.51.100.9')
 })
+
+test('open passkey ceremonies are capped, and expired ones make room', async () => {
+  const { Challenges, maxOpenChallenges } = await import('./challenges.ts')
+  const challenges = new Challenges(t.deps.db, () => clock.t)
+  const stmt = t.deps.db.$client.prepare(
+    "INSERT INTO webauthn_challenges (id, purpose, challenge, context, expires_at) VALUES (?, 'login', 'c', '{}', ?)",
+  )
+  t.deps.db.$client.transaction(() => {
+    for (let i = 0; i < maxOpenChallenges; i++) stmt.run(`flood-${i}`, clock.t + 60_000)
+  })()
+  assert.throws(() => challenges.create('login', 'c', {}), /too many passkey ceremonies/)
+  const res = await new BrowserLike(t.app).post('/api/auth/login/options')
+  assert.equal(res.status, 429)
+  clock.t += 60_001
+  assert.ok(challenges.create('login', 'c', {}))
+})

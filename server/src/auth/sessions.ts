@@ -33,8 +33,12 @@ export class Sessions {
   ) {}
 
   /** Starts a session; `id` goes into the cookie and is not kept. A sign-in is a fresh passkey use. */
-  create(userId: string, ip: string | undefined): { id: string; csrfToken: string; expiresAt: number } {
+  create(
+    userId: string,
+    ip: string | undefined,
+  ): { id: string; idHash: string; csrfToken: string; stepUpAt: number; expiresAt: number } {
     const id = randomSecret()
+    const idHash = sha256(id)
     const csrfToken = randomSecret()
     const now = this.now()
     const { idleMs, maxMs } = this.limits()
@@ -42,7 +46,7 @@ export class Sessions {
     this.db
       .insert(sessions)
       .values({
-        idHash: sha256(id),
+        idHash,
         userId,
         csrfToken,
         createdAt: now,
@@ -52,7 +56,7 @@ export class Sessions {
         ip: ip ?? null,
       })
       .run()
-    return { id, csrfToken, expiresAt: Math.min(now + idleMs, now + maxMs) }
+    return { id, idHash, csrfToken, stepUpAt: now, expiresAt: Math.min(now + idleMs, now + maxMs) }
   }
 
   /** The live session of a cookie's id, renewed (sliding); undefined when unknown, ended or its user disabled. */

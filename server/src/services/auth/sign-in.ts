@@ -8,20 +8,15 @@ import { sessionInfo } from './principal.ts'
 
 /** A new session for a user who just proved a passkey: the cookie's id and what the client is told. */
 export function startSession(deps: AuthDeps, user: UserRow, ip: string | undefined) {
-  const session = deps.auth.sessions.create(user.id, ip)
+  const { id, ...session } = deps.auth.sessions.create(user.id, ip)
   const principal: Principal = {
     subject: `user:${user.name}`,
     scopes: new Set(roleScopes[user.role]),
     user: { id: user.id, name: user.name, role: user.role },
     via: 'session',
-    session: {
-      idHash: '',
-      csrfToken: session.csrfToken,
-      stepUpAt: deps.auth.now(),
-      expiresAt: session.expiresAt,
-    },
+    session,
   }
-  return { cookie: session.id, info: sessionInfo(principal) }
+  return { cookie: id, info: sessionInfo(principal) }
 }
 
 /**

@@ -179,3 +179,24 @@ test('an unknown passkey does not sign in', async () => {
   assert.equal(res.status, 401)
   assert.equal(await code(res), 'EUNAUTHENTICATED')
 })
+
+test('a replay is refused by the single-use challenge alone, for passkeys whose counter stays 0', async () => {
+  // Synced passkeys report a signature counter of 0 forever, so only the consumed challenge stops a replay.
+  const { token } = (await (
+    await t.app.request('/api/users/invites', {
+      method: 'POST',
+      headers: { ...bearer(), 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'syd', role: 'viewer' }),
+    })
+  ).json()) as { token: string }
+  const synced = new SoftAuthenticator('http://localhost', 'localhost')
+  assert.equal((await new BrowserLike(t.app).enroll(token, synced)).status, 201)
+  const b = new BrowserLike(t.app)
+  const answer = await b.loginAnswer(synced, { counter: 0 })
+  assert.equal((await b.finishLogin(answer)).status, 200)
+  const again = await b.loginAnswer(synced, { counter: 0 })
+  assert.equal((await b.finishLogin(again)).status, 200, 'a counter of 0 is accepted')
+  const replay = await new BrowserLike(t.app).finishLogin(answer)
+  assert.equal(replay.status, 400)
+  assert.equal(await code(replay), 'ECEREMONY')
+})

@@ -63,7 +63,7 @@ fn check_iterations(iterations: u32) -> Result<()> {
 }
 
 fn unhex_any(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || !s.is_ascii() {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
         return None;
     }
     (0..s.len() / 2)

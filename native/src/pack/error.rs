@@ -122,4 +122,13 @@ impl From<crate::walk::WalkError> for PackError {
     }
 }
 
+impl From<crate::store::StoreError> for PackError {
+    fn from(err: crate::store::StoreError) -> PackError {
+        match err {
+            crate::store::StoreError::Canceled => PackError::Canceled,
+            other => PackError::Core(other.into()),
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, PackError>;

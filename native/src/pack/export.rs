@@ -11,8 +11,8 @@
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Read, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -26,15 +26,18 @@ use super::format::{
     archive_id, hex, preamble, signed_prefix, write_section, Compression, Header, Signer,
     DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE,
 };
+use super::layer_scan::scan_layer;
 use super::manifest::{
-    portable, ArchiveEntry, ArchiveManifest, Blob, ContainerPart, RuntimePart, Skipped, Totals,
+    portable, ArchiveManifest, ContainerPart, RuntimePart, Skipped, SnapshotPart, Totals,
     MANIFEST_VERSION,
 };
 use super::progress::{OnProgress, Phase, Reporter};
 use super::sign::{installation_key, KeyInfo, SigningKey};
+use super::sources::{copy_blob, BlobTable, Source};
 use crate::container::files::{fsync_dir, now_rfc3339, random_hex};
-use crate::container::{self, DataDir, RuntimeKind};
-use crate::walk::{self, Entry, ScanOptions, Timestamp};
+use crate::container::{self, ContainerConfig, ContainerPaths, DataDir, RuntimeKind};
+use crate::store::Store;
+use crate::walk;
 
 /// What to put in the archive.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -77,30 +80,10 @@ pub struct ExportResult {
     pub snapshots: Vec<String>,
     /// Entries of the layer left out (host links, fifos, devices), with the reason.
     pub skipped: Vec<Skipped>,
+    /// Layer files read to hash them, and files whose hash the last snapshot's scan proved.
+    pub files_hashed: u64,
+    pub files_reused: u64,
     pub duration_ms: u64,
-}
-
-/// Where a blob's bytes come from, and what the scan saw of that file.
-struct Source {
-    path: PathBuf,
-    dev: u64,
-    ino: u64,
-    size: u64,
-    mtime: Timestamp,
-    hash: [u8; 32],
-}
-
-impl Source {
-    fn of(root: &Path, e: &Entry) -> Option<Source> {
-        Some(Source {
-            path: root.join(&e.path),
-            dev: e.dev,
-            ino: e.ino,
-            size: e.size,
-            mtime: e.mtime,
-            hash: e.hash?,
-        })
-    }
 }
 
 /// The head of an archive, written; what the content writer needs next.
@@ -196,17 +179,7 @@ pub fn export(
     export_with(data, id, dest, opts, &signer, on_progress, cancel)
 }
 
-/// `export` with a given signing key (tests sign with keys the importer does not trust).
-pub fn export_with(
-    data: &DataDir,
-    id: &str,
-    dest: &Path,
-    opts: &ExportOptions,
-    signer: &SigningKey,
-    on_progress: OnProgress<'_>,
-    cancel: &AtomicBool,
-) -> Result<ExportResult> {
-    let started = Instant::now();
+fn check_options(opts: &ExportOptions) -> Result<(i32, u32)> {
     let level = opts.level.unwrap_or(3);
     if !(1..=19).contains(&level) {
         return Err(PackError::Invalid(format!(
@@ -222,131 +195,47 @@ pub fn export_with(
     if opts.passphrase.as_deref() == Some("") {
         return Err(PackError::Invalid("the passphrase is empty".into()));
     }
-    if opts.include_snapshots {
-        return Err(PackError::Core(crate::error::CoreError::new(
-            "EUNSUPPORTED",
-            "exporting snapshots needs the snapshot store, which this build does not have yet",
-        )));
-    }
+    Ok((level, chunk_size))
+}
+
+/// Everything an archive will hold, gathered before a byte is written.
+struct Gathered {
+    manifest: ArchiveManifest,
+    table: BlobTable,
+    store: Option<Store>,
+    skipped: Vec<Skipped>,
+    snapshots: Vec<String>,
+    files_hashed: u64,
+    files_reused: u64,
+}
+
+/// `export` with a given signing key (tests sign with keys the importer does not trust).
+pub fn export_with(
+    data: &DataDir,
+    id: &str,
+    dest: &Path,
+    opts: &ExportOptions,
+    signer: &SigningKey,
+    on_progress: OnProgress<'_>,
+    cancel: &AtomicBool,
+) -> Result<ExportResult> {
+    let started = Instant::now();
+    let (level, chunk_size) = check_options(opts)?;
     let dest = absolute_dest(dest)?;
     let (config, paths) = container::load(data, id)?;
     let _busy = container::lock::lock_busy(id, &paths, "exporting it")?;
+    // A restore that a crash interrupted is finished first, so the layer read is a whole one.
+    if paths.dir.join("layer").exists() && data.root().join("store").is_dir() {
+        crate::snapshot::swap::recover_locked(data, &paths)?;
+    }
     let mut report = Reporter::new(on_progress);
     report.phase(Phase::Scan, 0, 0);
-
-    let upper = paths.upper();
-    let scanned = walk::scan(
-        &upper,
-        &ScanOptions::default(),
-        None,
-        &|p| {
-            on_progress(super::progress::Progress {
-                phase: Phase::Scan,
-                files_done: p.files_hashed + p.files_reused,
-                files_total: p.files_seen,
-                bytes_done: p.bytes_hashed,
-                bytes_total: p.total_bytes.unwrap_or(0),
-            })
-        },
-        cancel,
-    )?;
-    let (layer, skipped) = portable(&scanned);
-
-    let mut sources: Vec<Source> = Vec::new();
-    let mut blobs: Vec<Blob> = Vec::new();
-    let mut seen: HashMap<[u8; 32], ()> = HashMap::new();
-    let mut files = 0u64;
-    let mut add = |root: &Path, entries: &[ArchiveEntry], tree: &walk::Tree| -> Result<()> {
-        for a in entries.iter().filter(|a| a.kind == "file") {
-            files += 1;
-            let e = tree
-                .get(&a.path)
-                .and_then(|e| Source::of(root, e))
-                .ok_or_else(|| PackError::Invalid(format!("{} has no hash", a.path)))?;
-            if seen.insert(e.hash, ()).is_none() {
-                blobs.push(Blob {
-                    hash: walk::to_hex(&e.hash),
-                    size: e.size,
-                });
-                sources.push(e);
-            }
-        }
-        Ok(())
-    };
-    add(&upper, &layer, &scanned)?;
-
-    let runtime = match config.runtime.kind {
-        RuntimeKind::Native => None,
-        RuntimeKind::Wine => {
-            let rt_id = config.runtime.id.clone().unwrap_or_default();
-            let mut part = RuntimePart {
-                id: rt_id.clone(),
-                wine_version: config.runtime.wine_version.clone().unwrap_or_default(),
-                hash: config.runtime.hash.clone().unwrap_or_default(),
-                included: false,
-                prefix: None,
-            };
-            if opts.include_runtime {
-                let info = crate::runtime::get(data, &rt_id)?;
-                if Some(&info.hash) != config.runtime.hash.as_ref() {
-                    return Err(PackError::Core(crate::error::CoreError::new(
-                        "EBADRUNTIME",
-                        format!("runtime {rt_id} does not hold the content container {id} names"),
-                    )));
-                }
-                let rt_tree = crate::runtime::tree(data, &rt_id)?;
-                let (prefix, rt_skipped) = portable(&rt_tree);
-                if let Some(s) = rt_skipped.first() {
-                    return Err(PackError::UnsafeEntry(format!(
-                        "runtime {rt_id} holds {}: {}",
-                        s.path, s.reason
-                    )));
-                }
-                let root = crate::runtime::paths(data, &rt_id)?.prefix();
-                add(&root, &prefix, &rt_tree)?;
-                part.included = true;
-                part.prefix = Some(prefix);
-            }
-            Some(part)
-        }
-    };
-
-    let capture_manifest = match fs::read(paths.manifest()) {
-        Ok(bytes) => Some(serde_json::from_slice(&bytes).map_err(crate::error::CoreError::from)?),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => return Err(PackError::io(e, "read", &paths.manifest())),
-    };
-    let yaml = fs::read_to_string(paths.config())
-        .map_err(|e| PackError::io(e, "read", &paths.config()))?;
-    let entries = layer.len() as u64
-        + runtime
-            .as_ref()
-            .and_then(|r| r.prefix.as_ref())
-            .map_or(0, |p| p.len() as u64);
-    let totals = Totals {
-        entries,
-        files,
-        blobs: blobs.len() as u64,
-        bytes: blobs.iter().map(|b| b.size).sum(),
-    };
-    let manifest = ArchiveManifest {
-        format_version: MANIFEST_VERSION,
-        created_at: now_rfc3339(),
-        signer: hex(&signer.public_key()),
-        container: ContainerPart {
-            yaml,
-            capture_manifest,
-        },
-        layer,
-        runtime,
-        snapshots: Vec::new(),
-        blobs,
-        totals,
-    };
-    let manifest_json = serde_json::to_vec(&manifest).map_err(crate::error::CoreError::from)?;
+    let g = gather(data, &config, &paths, signer, opts, on_progress, cancel)?;
+    let totals = g.manifest.totals;
+    let manifest_json = serde_json::to_vec(&g.manifest).map_err(crate::error::CoreError::from)?;
 
     let partial = Partial::create(&dest)?;
-    let written = (|| {
+    {
         let mut out = BufWriter::with_capacity(1 << 20, &partial.file);
         let head = write_head(
             &mut out,
@@ -373,23 +262,20 @@ pub fn export_with(
             // libzstd without thread support refuses this; then it compresses on this thread.
             let _ = z.set_parameter(zstd::stream::raw::CParameter::NbWorkers(threads));
         }
-        let refs = file_refs(&manifest);
         let mut buf = vec![0u8; 1 << 20];
         let (mut files_done, mut bytes_done) = (0u64, 0u64);
-        for (i, src) in sources.iter().enumerate() {
+        for i in 0..g.table.blobs.len() {
             if cancel.load(Ordering::Relaxed) {
                 return Err(PackError::Canceled);
             }
-            bytes_done += stream_file(src, &mut z, &mut buf, cancel)?;
-            files_done += refs.get(&i).copied().unwrap_or(1);
+            bytes_done += copy_blob(&g.table, i, g.store.as_ref(), &mut z, &mut buf, cancel)?;
+            files_done += g.table.refs[i];
             report.update(files_done, bytes_done);
         }
         let chunks = z.finish().map_err(write_err)?;
         chunks.finish()?;
         out.flush().map_err(write_err)?;
-        Ok(())
-    })();
-    written?;
+    }
     let bytes = partial.commit(&dest)?;
     report.phase(Phase::Done, totals.files, totals.bytes);
     Ok(ExportResult {
@@ -399,96 +285,175 @@ pub fn export_with(
         signer: KeyInfo::of(&signer.public_key()),
         encrypted: opts.passphrase.is_some(),
         runtime_included: opts.include_runtime,
-        snapshots: Vec::new(),
-        skipped,
+        snapshots: g.snapshots,
+        skipped: g.skipped,
+        files_hashed: g.files_hashed,
+        files_reused: g.files_reused,
         duration_ms: started.elapsed().as_millis() as u64,
     })
 }
 
-/// How many file entries share each blob (by blob index), for file-count progress.
-fn file_refs(m: &ArchiveManifest) -> HashMap<usize, u64> {
-    let index: HashMap<&str, usize> = m
-        .blobs
+/// Scan and hash the layer, and collect the runtime and snapshots the options ask for.
+fn gather(
+    data: &DataDir,
+    config: &ContainerConfig,
+    paths: &ContainerPaths,
+    signer: &SigningKey,
+    opts: &ExportOptions,
+    on_progress: OnProgress<'_>,
+    cancel: &AtomicBool,
+) -> Result<Gathered> {
+    let scan_report = |done: u64, total: u64| {
+        on_progress(super::progress::Progress {
+            phase: Phase::Scan,
+            files_done: done,
+            files_total: total,
+            bytes_done: 0,
+            bytes_total: 0,
+        })
+    };
+    let layer_scan = scan_layer(data, paths, &scan_report, cancel)?;
+    let (layer, mut skipped) = portable(&layer_scan.tree);
+    let mut table = BlobTable::default();
+    let mut files = 0u64;
+    let mut entries = layer.len() as u64;
+    let by_path: HashMap<&str, usize> = layer_scan
+        .tree
+        .entries()
         .iter()
         .enumerate()
-        .map(|(i, b)| (b.hash.as_str(), i))
+        .map(|(i, e)| (e.path.as_str(), i))
         .collect();
-    let mut out = HashMap::new();
-    let runtime = m
-        .runtime
-        .as_ref()
-        .and_then(|r| r.prefix.as_deref())
-        .unwrap_or(&[]);
-    for e in m.layer.iter().chain(runtime) {
-        if let Some(i) = e.hash.as_deref().and_then(|h| index.get(h)) {
-            *out.entry(*i).or_insert(0) += 1;
-        }
+    for a in layer.iter().filter(|a| a.kind == "file") {
+        let i = by_path[a.path.as_str()];
+        let e = &layer_scan.tree.entries()[i];
+        let hash = e
+            .hash
+            .ok_or_else(|| PackError::Invalid(format!("{} has no hash", a.path)))?;
+        files += 1;
+        table.add(hash, e.size, || Source::File {
+            path: layer_scan.path_of(i),
+            seen: e.clone(),
+        });
     }
-    out
-}
 
-/// Copy one source file into the encoder; its stat must match the scan, or its content the hash.
-fn stream_file(
-    src: &Source,
-    out: &mut impl Write,
-    buf: &mut [u8],
-    cancel: &AtomicBool,
-) -> Result<u64> {
-    let changed = |why: &str| {
-        PackError::Core(crate::error::CoreError::new(
-            "ECHANGED",
-            format!(
-                "{} changed during the export ({why}); export again",
-                src.path.display()
-            ),
-        ))
+    let runtime = match config.runtime.kind {
+        RuntimeKind::Native => None,
+        RuntimeKind::Wine => {
+            let rt_id = config.runtime.id.clone().unwrap_or_default();
+            let mut part = RuntimePart {
+                id: rt_id.clone(),
+                wine_version: config.runtime.wine_version.clone().unwrap_or_default(),
+                hash: config.runtime.hash.clone().unwrap_or_default(),
+                included: false,
+                prefix: None,
+            };
+            if opts.include_runtime {
+                let info = crate::runtime::get(data, &rt_id)?;
+                if Some(&info.hash) != config.runtime.hash.as_ref() {
+                    return Err(PackError::Core(crate::error::CoreError::new(
+                        "EBADRUNTIME",
+                        format!(
+                            "runtime {rt_id} does not hold the content container {} names",
+                            config.id
+                        ),
+                    )));
+                }
+                let rt_tree = crate::runtime::tree(data, &rt_id)?;
+                let (prefix, rt_skipped) = portable(&rt_tree);
+                if let Some(s) = rt_skipped.first() {
+                    return Err(PackError::UnsafeEntry(format!(
+                        "runtime {rt_id} holds {}: {}",
+                        s.path, s.reason
+                    )));
+                }
+                let root = crate::runtime::paths(data, &rt_id)?.prefix();
+                for e in rt_tree
+                    .entries()
+                    .iter()
+                    .filter(|e| e.kind == walk::Kind::File)
+                {
+                    let hash = e.hash.ok_or_else(|| {
+                        PackError::Invalid(format!("runtime file {} has no hash", e.path))
+                    })?;
+                    files += 1;
+                    table.add(hash, e.size, || Source::File {
+                        path: root.join(&e.path),
+                        seen: e.clone(),
+                    });
+                }
+                entries += prefix.len() as u64;
+                part.included = true;
+                part.prefix = Some(prefix);
+            }
+            Some(part)
+        }
     };
-    let mut file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(&src.path)
-        .map_err(|e| PackError::io(e, "open", &src.path))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| PackError::io(e, "stat", &src.path))?;
-    if !meta.is_file() {
-        return Err(changed("no longer a regular file"));
-    }
-    let same = meta.dev() == src.dev
-        && meta.ino() == src.ino
-        && meta.size() == src.size
-        && meta.mtime() == src.mtime.secs
-        && meta.mtime_nsec() as u32 == src.mtime.nsec;
-    let mut hasher = (!same).then(blake3::Hasher::new);
-    let mut total = 0u64;
-    loop {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(PackError::Canceled);
-        }
-        let n = match file.read(buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(PackError::io(e, "read", &src.path)),
-        };
-        total += n as u64;
-        if total > src.size {
-            return Err(changed("it grew"));
-        }
-        if let Some(h) = hasher.as_mut() {
-            h.update(&buf[..n]);
-        }
-        out.write_all(&buf[..n]).map_err(write_err)?;
-    }
-    if total != src.size {
-        return Err(changed("it shrank"));
-    }
-    if let Some(h) = hasher {
-        if h.finalize().as_bytes() != &src.hash {
-            return Err(changed("its content differs from the scan"));
+
+    let mut store = None;
+    let mut snapshot_parts = Vec::new();
+    if opts.include_snapshots {
+        for info in crate::snapshot::list(data, &config.id)? {
+            let s = store.get_or_insert(Store::open(data)?);
+            let tree = crate::snapshot::load_tree(s, &info.tree)?;
+            let (part_entries, part_skipped) = portable(&tree);
+            skipped.extend(part_skipped.into_iter().map(|k| Skipped {
+                path: format!("{}:{}", info.id, k.path),
+                reason: k.reason,
+            }));
+            for a in part_entries.iter().filter(|a| a.kind == "file") {
+                let hash = a.hash.as_deref().and_then(walk::from_hex).ok_or_else(|| {
+                    PackError::Invalid(format!("snapshot file {} has no hash", a.path))
+                })?;
+                files += 1;
+                table.add(hash, a.size, || Source::Object);
+            }
+            entries += part_entries.len() as u64;
+            snapshot_parts.push(SnapshotPart {
+                name: info.id.clone(),
+                meta: serde_json::to_value(&info).map_err(crate::error::CoreError::from)?,
+                tree: part_entries,
+            });
         }
     }
-    Ok(total)
+
+    let capture_manifest = match fs::read(paths.manifest()) {
+        Ok(bytes) => Some(serde_json::from_slice(&bytes).map_err(crate::error::CoreError::from)?),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(PackError::io(e, "read", &paths.manifest())),
+    };
+    let yaml = fs::read_to_string(paths.config())
+        .map_err(|e| PackError::io(e, "read", &paths.config()))?;
+    let totals = Totals {
+        entries,
+        files,
+        blobs: table.blobs.len() as u64,
+        bytes: table.bytes(),
+    };
+    let snapshots = snapshot_parts.iter().map(|s| s.name.clone()).collect();
+    let manifest = ArchiveManifest {
+        format_version: MANIFEST_VERSION,
+        created_at: now_rfc3339(),
+        signer: hex(&signer.public_key()),
+        container: ContainerPart {
+            yaml,
+            capture_manifest,
+        },
+        layer,
+        runtime,
+        snapshots: snapshot_parts,
+        blobs: table.blobs.clone(),
+        totals,
+    };
+    Ok(Gathered {
+        manifest,
+        table,
+        store,
+        skipped,
+        snapshots,
+        files_hashed: layer_scan.files_read,
+        files_reused: layer_scan.files_reused,
+    })
 }
 
 fn absolute_dest(dest: &Path) -> Result<PathBuf> {

@@ -31,14 +31,18 @@ use super::format::{
 use super::manifest::{ArchiveManifest, RuntimePart, Totals};
 use super::progress::{OnProgress, Phase, Reporter};
 use super::sign::{fingerprint, is_trusted, trust, verify, KeyInfo};
+use super::snapshots_in::{move_objects, write_snapshots, StoreSink};
 use super::staging::{lock_id, Staging};
-use super::unpack::{content_err, layer_owner, targets_of, write_blobs, TreeWriter};
+use super::unpack::{content_err, layer_owner, targets_of, write_blobs, BlobSink, TreeWriter};
 use super::validate::{check_manifest, Limits, NodeKind, Plan, ValidTree};
 use crate::container::files::{fsync_dir, now_rfc3339, write_atomic};
 use crate::container::paths::{id_from_name, validate_id};
-use crate::container::{self, ContainerConfig, ContainerInfo, DataDir, RuntimeKind, RuntimeRef};
+use crate::container::{
+    self, ContainerConfig, ContainerInfo, ContainerPaths, DataDir, RuntimeKind, RuntimeRef,
+};
 use crate::error::CoreError;
 use crate::runtime::{self, RuntimeInfo};
+use crate::store::Store;
 use crate::walk::{self, ScanOptions};
 
 /// Largest zstd window an import accepts: 2^27 = 128 MiB (zstd's `--long` default).
@@ -110,6 +114,8 @@ pub struct ImportResult {
     pub totals: Totals,
     /// Entries whose setuid, setgid, sticky or world-writable bits were removed.
     pub stripped: u64,
+    /// Snapshots brought along, oldest first.
+    pub snapshots: Vec<String>,
     pub duration_ms: u64,
 }
 
@@ -251,12 +257,6 @@ pub fn import(
     let head = open_head(&mut r, data, opts.passphrase.as_deref(), opts.trust)?;
     let signer_hex = head.header.signer.public_key.clone();
     let plan = check_manifest(&head.manifest, &signer_hex, &opts.limits())?;
-    if !plan.snapshots.is_empty() {
-        return Err(PackError::Core(CoreError::new(
-            "EUNSUPPORTED",
-            "the archive carries snapshots, and this build has no snapshot store to import them into",
-        )));
-    }
     let mut config = ContainerConfig::from_yaml(&head.manifest.container.yaml)
         .map_err(|e| PackError::BadArchive(format!("the archive's container.yml: {e}")))?;
     let rt_plan = runtime_plan(data, &config, &head.manifest)?;
@@ -296,6 +296,16 @@ pub fn import(
         mkdir(&rdir.join("prefix"), 0o755)?;
     }
 
+    // Snapshot contents go into a store in the work folder first; only a whole import moves
+    // them into the data dir's store (see snapshots_in).
+    let store = match plan.snapshots.is_empty() {
+        true => None,
+        false => Some(Store::at(staging.dir.join("store"))?),
+    };
+    let store_lock = match &store {
+        Some(s) => Some(s.lock_shared(cancel)?),
+        None => None,
+    };
     report.phase(
         Phase::Unpack,
         head.manifest.totals.files,
@@ -323,7 +333,24 @@ pub fn import(
     for w in &writers {
         w.make_dirs()?;
     }
-    unpack_content(r, &head, &plan, &writers, opts, &mut report, cancel)?;
+    let mut sink = match (&store, &store_lock) {
+        (Some(store), Some(lock)) => Some(StoreSink {
+            store,
+            lock,
+            cancel,
+        }),
+        _ => None,
+    };
+    unpack_content(
+        r,
+        &head,
+        &plan,
+        &writers,
+        sink.as_mut().map(|s| s as &mut dyn BlobSink),
+        opts,
+        &mut report,
+        cancel,
+    )?;
     for w in &writers {
         w.make_links()?;
         w.finish_dirs()?;
@@ -354,6 +381,25 @@ pub fn import(
             .map_err(|e| PackError::io(e, "write", &cdir.join("manifest.json")))?;
     }
     exists()?;
+    let snapshots = match (&store, &store_lock) {
+        (Some(store), Some(lock)) => {
+            let ids = write_snapshots(
+                store,
+                lock,
+                &head.manifest.snapshots,
+                &ContainerPaths { dir: cdir.clone() },
+            )?;
+            store.sync(lock)?;
+            ids
+        }
+        _ => Vec::new(),
+    };
+    // Held from moving the objects in until the container that references them is in place,
+    // so a gc cannot take them in between.
+    let _real_lock = match &store {
+        Some(staged) => Some(move_objects(data, staged, cancel)?),
+        None => None,
+    };
     let trusted_now = !head.trusted;
     if trusted_now {
         trust(data, &head.public_key)?;
@@ -363,6 +409,7 @@ pub fn import(
     fs::create_dir_all(&containers).map_err(|e| PackError::io(e, "create", &containers))?;
     fs::rename(&cdir, &dest).map_err(|e| PackError::io(e, "rename into place", &dest))?;
     fsync_dir(&containers).map_err(|e| PackError::io(e, "sync", &containers))?;
+    drop(store_lock);
     drop(staging);
     report.phase(
         Phase::Done,
@@ -376,22 +423,26 @@ pub fn import(
         runtime: imported_rt,
         totals: head.manifest.totals,
         stripped: plan.layer.stripped + plan.runtime.as_ref().map_or(0, |t| t.stripped),
+        snapshots,
         duration_ms: started.elapsed().as_millis() as u64,
     })
 }
 
 /// Verify, decrypt and decompress the content into the trees' files.
+#[allow(clippy::too_many_arguments)]
 fn unpack_content<R: Read + Send>(
     r: R,
     head: &Opened,
     plan: &Plan,
     writers: &[TreeWriter<'_>],
+    mut sink: Option<&mut dyn BlobSink>,
     opts: &ImportOptions,
     report: &mut Reporter<'_>,
     cancel: &AtomicBool,
 ) -> Result<()> {
     let trees: Vec<&ValidTree> = writers.iter().map(|w| w.tree).collect();
-    let targets = targets_of(&trees, plan.blobs.len(), &[]);
+    let store_trees: Vec<&ValidTree> = plan.snapshots.iter().collect();
+    let targets = targets_of(&trees, plan.blobs.len(), &store_trees);
     std::thread::scope(|s| {
         let source = ChunkSource::new(
             r,
@@ -410,7 +461,7 @@ fn unpack_content<R: Read + Send>(
             &plan.blobs,
             &targets,
             writers,
-            &mut None,
+            &mut sink,
             cancel,
             &mut progress,
         )?;

@@ -1,5 +1,6 @@
 //! Signed container archives (`.ctnr`): export a container (its layer, container.yml, capture
-//! manifest, optionally its base runtime) into one streamed file, and import one safely.
+//! manifest, optionally its snapshots and its base runtime) into one streamed file, and import
+//! one safely.
 //!
 //! The byte format is in FORMAT.md. Jobs of the files:
 //! - `format`: framing (preamble, sections, chunk records) and signed-message layouts;
@@ -8,7 +9,11 @@
 //! - `aead`: PBKDF2 key derivation and AES-256-GCM over the manifest and chunks;
 //! - `chunks`: the signed (and sealed) chunk stream, writer and verifying reader;
 //! - `validate`: the importer's judgement of a manifest (paths, kinds, caps);
+//! - `layer_scan`: the layer an export carries (flattened over a clone's frozen layers, hashed
+//!   with the last snapshot's stat cache);
+//! - `sources`: the export's blob table and the copy of each blob into the compressor;
 //! - `unpack`: executing a validated plan under a work folder, verifying every byte;
+//! - `snapshots_in`: snapshots from an archive into the store and the new container;
 //! - `staging`: work folders and locks under `<data>/tmp/`;
 //! - `export`, `import`: the two operations.
 
@@ -18,9 +23,12 @@ mod error;
 mod export;
 pub mod format;
 mod import;
+mod layer_scan;
 pub mod manifest;
 mod progress;
 pub mod sign;
+mod snapshots_in;
+mod sources;
 mod staging;
 mod sys;
 mod unpack;

@@ -418,7 +418,12 @@ pub fn check_manifest(m: &ArchiveManifest, signer: &str, limits: &Limits) -> Res
     let mut snapshots = Vec::with_capacity(m.snapshots.len());
     let mut names = std::collections::HashSet::new();
     for s in &m.snapshots {
-        archive_name("snapshot name", &s.name)?;
+        crate::snapshot::manifest::parse_id(&s.name).map_err(|_| {
+            PackError::BadArchive(format!(
+                "archive snapshot name {:?} is not a snapshot id",
+                s.name
+            ))
+        })?;
         if !names.insert(s.name.as_str()) {
             return Err(PackError::BadArchive(format!(
                 "snapshot {} is listed twice",

@@ -29,6 +29,7 @@ pub struct Builder {
     /// Overwrite the computed totals.
     pub totals_override: Option<Totals>,
     pub yaml: String,
+    pub snapshots: Vec<crate::pack::manifest::SnapshotPart>,
 }
 
 pub fn test_key() -> SigningKey {
@@ -88,6 +89,7 @@ impl Builder {
             compressed_override: None,
             totals_override: None,
             yaml: native_yaml("built"),
+            snapshots: Vec::new(),
         }
     }
 
@@ -123,6 +125,26 @@ impl Builder {
         self
     }
 
+    /// A snapshot of the given entries (their contents must be blobs already, or added here).
+    pub fn snapshot(mut self, name: &str, tree: Vec<ArchiveEntry>, contents: &[&[u8]]) -> Self {
+        for c in contents {
+            if !self.blobs.iter().any(|b| b == c) {
+                self.blobs.push(c.to_vec());
+            }
+        }
+        self.snapshots.push(crate::pack::manifest::SnapshotPart {
+            name: name.into(),
+            meta: serde_json::json!({
+                "id": name, "seq": 1, "label": name.split_once('-').map_or("x", |p| p.1),
+                "createdAt": "2024-01-01T00:00:00.000Z", "tree": "0".repeat(64),
+                "files": 0, "bytes": 0, "entries": 0, "parent": null,
+                "scannedAt": [0, 0], "formatVersion": 1
+            }),
+            tree,
+        });
+        self
+    }
+
     pub fn raw(mut self, e: ArchiveEntry) -> Self {
         self.entries.push(e);
         self
@@ -138,9 +160,14 @@ impl Builder {
                 size: b.len() as u64,
             })
             .collect();
+        let all = || {
+            self.entries
+                .iter()
+                .chain(self.snapshots.iter().flat_map(|s| s.tree.iter()))
+        };
         let totals = self.totals_override.unwrap_or(Totals {
-            entries: self.entries.len() as u64,
-            files: self.entries.iter().filter(|e| e.kind == "file").count() as u64,
+            entries: all().count() as u64,
+            files: all().filter(|e| e.kind == "file").count() as u64,
             blobs: blobs.len() as u64,
             bytes: blobs.iter().map(|b| b.size).sum(),
         });
@@ -154,7 +181,7 @@ impl Builder {
             },
             layer: self.entries.clone(),
             runtime: None,
-            snapshots: Vec::new(),
+            snapshots: self.snapshots.clone(),
             blobs,
             totals,
         }

@@ -489,6 +489,9 @@ fn unsigned_or_wrongly_signed_archives_are_refused_and_untrusted_ones_need_trust
     assert!(pack::is_trusted(&s.data, &other.public_key()).unwrap());
 }
 
+/// A change to the list of (flags, payload) chunk records.
+type Edit = dyn Fn(&mut Vec<(u8, Vec<u8>)>);
+
 #[test]
 fn bad_chunk_tags_release_no_plaintext_to_the_unpacker() {
     let key = test_key();
@@ -506,7 +509,7 @@ fn bad_chunk_tags_release_no_plaintext_to_the_unpacker() {
         ..ImportOptions::default()
     };
     // Seal the plaintext chunks ourselves so each test can break one tag, still signed.
-    let make = |edit: &dyn Fn(&mut Vec<(u8, Vec<u8>)>)| {
+    let make = |edit: &Edit| {
         let head = b.head();
         let key = head.1.key.as_ref().unwrap();
         let mut chunks = b.plain_chunks();
@@ -527,7 +530,7 @@ fn bad_chunk_tags_release_no_plaintext_to_the_unpacker() {
     assert!(all.len() >= 3, "{all:?}");
     s.data.container(&r.container.config.id).unwrap();
 
-    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<(u8, Vec<u8>)>)>)> = vec![
+    let cases: Vec<(&str, Box<Edit>)> = vec![
         (
             "flipped tag of chunk 1",
             Box::new(|c| {
@@ -574,4 +577,62 @@ fn bad_chunk_tags_release_no_plaintext_to_the_unpacker() {
             "{what}: plaintext of a bad chunk reached the unpacker: {got:?} ({e})"
         );
     }
+}
+
+#[test]
+fn snapshot_trees_are_judged_like_the_layer() {
+    let key = test_key();
+    let s = Scene::new(&key);
+    let file = |path: &str, data: &[u8]| {
+        let mut e = entry(path, "file");
+        e.size = data.len() as u64;
+        e.hash = Some(blake3::hash(data).to_hex().to_string());
+        e
+    };
+    let up = Scene::up_to_root();
+    let b = Builder::new(key.clone()).file("a", b"1").snapshot(
+        "001-base",
+        vec![file(&format!("{up}outside/victim"), b"snap")],
+        &[b"snap"],
+    );
+    s.refuse(&b, "EUNSAFE_PATH");
+    let mut link = entry("l", "symlink");
+    link.link_target = Some("/etc".into());
+    link.size = 4;
+    let b = Builder::new(key.clone())
+        .file("a", b"1")
+        .snapshot("001-base", vec![link], &[]);
+    s.refuse(&b, "EUNSAFE_ENTRY");
+    for name in ["../../x", "001-../x", "base", "001-base/../../x"] {
+        let b = Builder::new(key.clone())
+            .file("a", b"1")
+            .snapshot(name, vec![], &[]);
+        s.refuse(&b, "EBADARCHIVE");
+    }
+    // A snapshot's content must match its hash like any other.
+    let mut b = Builder::new(key.clone()).file("a", b"1").snapshot(
+        "001-base",
+        vec![file("s", b"snap")],
+        &[b"snap"],
+    );
+    b.content_override = Some(b"1SNAP".to_vec());
+    s.refuse(&b, "ETAMPERED");
+    // And a well-formed one arrives as a snapshot of the new container.
+    let b = Builder::new(key.clone()).file("a", b"1").snapshot(
+        "001-base",
+        vec![file("s", b"snap")],
+        &[b"snap"],
+    );
+    let archive = s.root.path().join("ok.ctnr");
+    fs::write(&archive, b.build()).unwrap();
+    let r = import_simple(&s.data, &archive, &ImportOptions::default()).unwrap();
+    assert_eq!(r.snapshots, vec!["001-base".to_string()]);
+    let tree = crate::snapshot::tree(&s.data, &r.container.config.id, "001-base").unwrap();
+    assert_eq!(
+        tree.entries()
+            .iter()
+            .map(|e| e.path.as_str())
+            .collect::<Vec<_>>(),
+        ["s"]
+    );
 }

@@ -603,3 +603,131 @@ fn inspect_tells_signer_trust_and_contents_without_unpacking() {
     assert_code(pack::inspect(&b, &dest, Some("nope")), "EBADPASS");
     assert_eq!(listing(b.root(), &[]), before, "inspect writes nothing");
 }
+
+#[test]
+fn snapshots_travel_with_the_container_and_restore_on_the_other_side() {
+    use crate::snapshot;
+    let root = TempDir::new("rt");
+    let (a, b) = (data_dir(root.path(), "a"), data_dir(root.path(), "b"));
+    let upper = native_container(&a, "app");
+    let never = AtomicBool::new(false);
+    fill_layer(&upper, 200_000);
+    let base = snapshot::create(&a, "app", "base", &|_| {}, &never).unwrap();
+    let at_base = layer_listing(&upper);
+    fs::write(
+        upper.join("drive_c/users/orbit/AppData/Roaming/Acme/config.ini"),
+        b"[acme]\nversion=2\n",
+    )
+    .unwrap();
+    fs::write(upper.join("only-in-post.bin"), super::noise(99, 50_000)).unwrap();
+    let post = snapshot::create(&a, "app", "post", &|_| {}, &never).unwrap();
+    let at_post = layer_listing(&upper);
+    // The current state differs from both snapshots.
+    fs::remove_file(upper.join("only-in-post.bin")).unwrap();
+    fs::write(upper.join("current.txt"), b"now").unwrap();
+    let now = layer_listing(&upper);
+
+    let key = test_key();
+    let dest = root.path().join("app.ctnr");
+    let o = ExportOptions {
+        include_snapshots: true,
+        passphrase: Some("pw".into()),
+        ..opts()
+    };
+    let out = export_quiet(&a, "app", &dest, &o, &key);
+    assert_eq!(
+        out.snapshots,
+        vec![base.snapshot.id.clone(), post.snapshot.id.clone()]
+    );
+    assert!(
+        out.files_reused > 0,
+        "the last snapshot's scan spared reading files: {out:?}"
+    );
+    let r = import_simple(
+        &b,
+        &dest,
+        &ImportOptions {
+            trust: true,
+            passphrase: Some("pw".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(r.snapshots, out.snapshots);
+    let id = r.container.config.id.clone();
+    let listed = snapshot::list(&b, &id).unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|s| (&s.id, &s.label, &s.parent))
+            .collect::<Vec<_>>(),
+        vec![
+            (&base.snapshot.id, &base.snapshot.label, &None),
+            (
+                &post.snapshot.id,
+                &post.snapshot.label,
+                &Some(base.snapshot.id.clone())
+            )
+        ]
+    );
+    let new_upper = b.container(&id).unwrap().upper();
+    assert_eq!(layer_listing(&new_upper), now);
+    // (restore does not keep a whiteout's time; nothing reads it)
+    let restored = |l: std::collections::BTreeMap<String, String>| -> std::collections::BTreeMap<String, String> {
+        l.into_iter()
+            .map(|(k, v)| {
+                let mut e: crate::pack::manifest::ArchiveEntry = serde_json::from_str(&v).unwrap();
+                if e.kind == "whiteout" {
+                    e.mtime = Default::default();
+                }
+                (k, serde_json::to_string(&e).unwrap())
+            })
+            .collect()
+    };
+    snapshot::restore(&b, &id, &post.snapshot.id, &|_| {}, &never).unwrap();
+    assert_eq!(
+        restored(layer_listing(&new_upper)),
+        restored(at_post.clone())
+    );
+    snapshot::restore(&b, &id, &base.snapshot.id, &|_| {}, &never).unwrap();
+    assert_eq!(restored(layer_listing(&new_upper)), restored(at_base));
+    // What nothing references is collected; what the snapshots need stays.
+    snapshot::gc(&b, &|_| {}, &never).unwrap();
+    snapshot::restore(&b, &id, &post.snapshot.id, &|_| {}, &never).unwrap();
+    assert_eq!(restored(layer_listing(&new_upper)), restored(at_post));
+}
+
+#[test]
+fn a_clone_exports_its_layer_flattened_over_its_frozen_layers() {
+    let root = TempDir::new("rt");
+    let (a, b) = (data_dir(root.path(), "a"), data_dir(root.path(), "b"));
+    let upper = native_container(&a, "app");
+    let store = crate::store::Store::open(&a).unwrap();
+    let frozen = store.layers_dir().join("0123456789abcdef");
+    fs::create_dir_all(frozen.join("dir")).unwrap();
+    fs::write(frozen.join("base.txt"), b"from the frozen layer").unwrap();
+    fs::write(frozen.join("dir/keep.txt"), b"keep").unwrap();
+    fs::write(frozen.join("dir/shadowed.txt"), b"old").unwrap();
+    fs::write(upper.join("top.txt"), b"from the upper").unwrap();
+    fs::create_dir_all(upper.join("dir")).unwrap();
+    fs::write(upper.join("dir/shadowed.txt"), b"new").unwrap();
+    fs::write(
+        a.container("app").unwrap().dir.join("layer/lower.json"),
+        br#"{"layers":["0123456789abcdef"]}"#,
+    )
+    .unwrap();
+    let key = test_key();
+    let dest = root.path().join("app.ctnr");
+    export_quiet(&a, "app", &dest, &opts(), &key);
+    let r = import_simple(&b, &dest, &trusting()).unwrap();
+    let new = b.container(&r.container.config.id).unwrap();
+    assert!(
+        !new.dir.join("layer/lower.json").exists(),
+        "the import stands on its own"
+    );
+    let read = |p: &str| fs::read_to_string(new.upper().join(p)).unwrap();
+    assert_eq!(read("base.txt"), "from the frozen layer");
+    assert_eq!(read("dir/keep.txt"), "keep");
+    assert_eq!(read("dir/shadowed.txt"), "new");
+    assert_eq!(read("top.txt"), "from the upper");
+}

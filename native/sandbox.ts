@@ -29,7 +29,11 @@ export interface RunSpec {
   limits?: { memoryBytes?: number; pids?: number }
   /** Container id: runs naming the same one share one sandbox (and one wineserver). */
   instance?: string
-  /** How long leftovers (wineserver) may stay once no run is attached (default 1 s native, 10 s wine). */
+  /**
+   * How long leftovers may stay once no run is attached (default 1 s native, 10 s wine). A wine run
+   * with an `instance` keeps the container's wineserver warm that long (minus 1 s for Wine to shut
+   * down), so the next run starts fast; the container counts as running until then.
+   */
   lingerMs?: number
 }
 

@@ -262,4 +262,67 @@ fn win32_programs_run_isolated_in_a_container() {
         vec![],
         "processes of the container survived stop()"
     );
+
+    // 6. A container stays warm between runs: a run that starts after the previous one ended
+    //    joins its sandbox and finds the same wineserver, so Wine does not boot again.
+    let first = sandbox::spawn_run(wine(
+        "C:\\Apps\\acme.exe",
+        vec!["--exit".into(), "0".into()],
+        Some("c1"),
+    ))
+    .unwrap();
+    // Wine's services keep the stderr of the run that booted Wine: read it in the background.
+    for r in [
+        first
+            .take_stdout()
+            .map(|r| Box::new(r) as Box<dyn std::io::Read + Send>),
+        first
+            .take_stderr()
+            .map(|r| Box::new(r) as Box<dyn std::io::Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        std::thread::spawn(move || std::io::copy(&mut { r }, &mut std::io::sink()));
+    }
+    assert_eq!(first.wait().unwrap().code, Some(0));
+    let ns = pid_ns(first.init_pid());
+    let server = wineserver_of(ns).expect("a wineserver in the container");
+    // Longer than Wine takes to end its own server once its last program exited (-p0).
+    std::thread::sleep(Duration::from_secs(2));
+    let second = sandbox::spawn_run(wine(
+        "C:\\Apps\\acme.exe",
+        vec!["--exit".into(), "0".into()],
+        Some("c1"),
+    ))
+    .unwrap();
+    assert!(
+        second.joined(),
+        "the container's sandbox ended with its program"
+    );
+    let o = finish(&second);
+    assert_eq!(o.status.code, Some(0), "{}", o.stderr);
+    assert_eq!(
+        wineserver_of(ns),
+        Some(server),
+        "the second run started a new wineserver"
+    );
+    second.stop_instance(Duration::from_secs(2));
+    assert!(second.wait_instance_ended(Duration::from_secs(10)));
+}
+
+/// The wineserver of pid namespace `ns`: host pid and start time (a pid alone may be reused).
+fn wineserver_of(ns: u64) -> Option<(u32, String)> {
+    namespace_members(ns)
+        .into_iter()
+        .find(|(_, comm)| comm.starts_with("wineserver"))
+        .map(|(pid, _)| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let start = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(19))
+                .unwrap_or("")
+                .to_string();
+            (pid, start)
+        })
 }

@@ -22,6 +22,9 @@ pub struct Prepared {
     cwd: String,
     rlimits: Vec<(libc::__rlimit_resource_t, u64)>,
     clear_groups: bool,
+    /// stdout and stderr to /dev/null as well: a helper that outlives the run (the container's
+    /// wineserver) must not hold the run's output pipes open.
+    quiet: bool,
 }
 
 fn c(s: &str) -> Result<CString, SandboxError> {
@@ -49,7 +52,28 @@ impl Prepared {
             rlimits,
             // In a user namespace setgroups is denied (and there are no groups to drop).
             clear_groups: !userns,
+            quiet: false,
         })
+    }
+
+    /// `wineserver -p<persistence>` as the run's user, with the run's environment (the same
+    /// WINEPREFIX, so the same server socket) and limits, and no output.
+    pub fn wineserver(
+        spec: &RunSpec,
+        persistence: u64,
+        rlimits: Vec<(libc::__rlimit_resource_t, u64)>,
+        userns: bool,
+    ) -> Result<Prepared, SandboxError> {
+        let mut p = Prepared::new(spec, rlimits, userns)?;
+        // Native: there is no Windows program to look for before the exec.
+        p.kind = Kind::Native;
+        p.program = spec::WINESERVER.into();
+        p.exec_path = spec::WINESERVER.into();
+        // Debian's wrapper runs `wineserver64 -p0 "$@"`: the last -p wins.
+        p.argv = vec![c("wineserver")?, c(&format!("-p{persistence}"))?];
+        p.cwd = spec::PREFIX.into();
+        p.quiet = true;
+        Ok(p)
     }
 }
 
@@ -90,10 +114,18 @@ pub fn exec_program(p: &Prepared, err_pipe: OwnedFd) -> ! {
     let _ = sys::set_parent_death_signal(libc::SIGKILL);
     sys::reset_signals_for_exec();
     sys::umask(0o022);
-    match std::fs::File::open("/dev/null") {
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    {
         Ok(null) => {
-            if sys::dup2(null.as_raw_fd(), 0).is_err() {
-                fail("ESANDBOX", "cannot set stdin".into());
+            let fds: &[i32] = if p.quiet { &[0, 1, 2] } else { &[0] };
+            if fds
+                .iter()
+                .any(|&fd| sys::dup2(null.as_raw_fd(), fd).is_err())
+            {
+                fail("ESANDBOX", "cannot set stdio".into());
             }
         }
         Err(e) => fail("ESANDBOX", format!("open /dev/null: {e}")),

@@ -29,6 +29,8 @@ const TERM_GRACE: Duration = Duration::from_secs(2);
 pub struct InitArgs<'a> {
     pub plan: &'a [MountOp],
     pub prepared: &'a Prepared,
+    /// The container's wineserver, started before the program (see `start_wineserver`).
+    pub wineserver: Option<&'a Prepared>,
     pub network: Network,
     pub linger: Duration,
     /// Events to the runner.
@@ -77,6 +79,9 @@ pub fn run(a: InitArgs<'_>) -> ! {
         say(&Event::error(&err));
         sys::exit_now(1);
     }
+    if let Some(server) = a.wineserver {
+        start_wineserver(server);
+    }
     let (err_r, err_w) = match sys::pipe() {
         Ok(p) => p,
         Err(e) => {
@@ -116,6 +121,43 @@ pub fn run(a: InitArgs<'_>) -> ! {
     let _ = sys::stdio_to_dev_null();
     let code = serve(main, a.linger, &say);
     sys::exit_now(code)
+}
+
+/// Longest wait for `wineserver` to come up before the program starts without it.
+const WINESERVER_START: Duration = Duration::from_secs(10);
+
+/// Start the container's wineserver and wait until it listens: its launcher forks the server
+/// off and exits once the socket is ready; the server itself then belongs to the init (its
+/// parent is gone), holds none of the run's pipes, and outlives the program by its persistence.
+/// Best effort: if it cannot start, the program's Wine starts its own server as it always does.
+fn start_wineserver(server: &Prepared) {
+    let Ok((err_r, err_w)) = sys::pipe() else {
+        return;
+    };
+    let pid = match sys::fork() {
+        Ok(Forked::Child) => {
+            drop(err_r);
+            exec::exec_program(server, err_w)
+        }
+        Ok(Forked::Parent(pid)) => pid,
+        Err(_) => return,
+    };
+    drop(err_w);
+    let _ = exec::await_exec(err_r);
+    let deadline = Instant::now() + WINESERVER_START;
+    loop {
+        if !matches!(sys::waitpid(pid, true), Ok(None)) {
+            return;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            let _ = sys::kill(pid, libc::SIGKILL);
+            let _ = sys::waitpid(pid, false);
+            return;
+        }
+        // SIGCHLD is blocked in the init: wait for it here; other signals stay pending for `serve`.
+        let _ = sys::sigtimedwait(&[libc::SIGCHLD], left.min(Duration::from_millis(100)));
+    }
 }
 
 /// Processes of the namespace other than the init: (all, attached). Attached ones were started by

@@ -130,7 +130,12 @@ fn create_in_groups(
     groups: &limits::Groups,
 ) -> Result<i32, SandboxError> {
     let plan = plan::build(spec, &HostView::probe(userns));
-    let prepared = Prepared::new(spec, limits::rlimits(&spec.limits, &applied), userns)?;
+    let rlimits = limits::rlimits(&spec.limits, &applied);
+    let wineserver = spec
+        .wineserver_persistence()
+        .map(|secs| Prepared::wineserver(spec, secs, rlimits.clone(), userns))
+        .transpose()?;
+    let prepared = Prepared::new(spec, rlimits, userns)?;
     if userns {
         enter_user_namespace()?;
     }
@@ -148,6 +153,7 @@ fn create_in_groups(
             init::run(InitArgs {
                 plan: &plan,
                 prepared: &prepared,
+                wineserver: wineserver.as_ref(),
                 network: spec.network,
                 linger: spec.linger(),
                 to_runner,

@@ -22,6 +22,12 @@ pub const BIND_ROOT: &str = "/orbit";
 pub const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /// The Wine launcher inside the sandbox (host /usr is bound read-only).
 pub const WINE: &str = "/usr/bin/wine";
+/// Wine's server, which the sandbox starts itself for a container's Wine instance (see
+/// `RunSpec::wineserver_persistence`).
+pub const WINESERVER: &str = "/usr/bin/wineserver";
+/// Time Wine gets, between the end of the wineserver's persistence and the end of the linger,
+/// to shut its own services down and save the registry before the sandbox terminates them.
+pub const WINE_SHUTDOWN_MARGIN: std::time::Duration = std::time::Duration::from_secs(1);
 /// Largest spec the runner accepts over its pipe.
 pub const MAX_SPEC_BYTES: usize = 1 << 20;
 
@@ -57,7 +63,9 @@ pub struct RunSpec {
     #[serde(default)]
     pub instance: Option<String>,
     /// How long the sandbox waits, once no run is attached, for leftovers (wineserver) to exit
-    /// on their own before it terminates them. Default: 1 s for native, 10 s for wine.
+    /// on their own before it terminates them. Default: 1 s for native, 10 s for wine. A
+    /// container's wine instance keeps its wineserver warm for about that long (see
+    /// `wineserver_persistence`), so the container counts as running until then.
     #[serde(default)]
     pub linger_ms: Option<u64>,
 }
@@ -350,6 +358,22 @@ impl RunSpec {
             1_000
         };
         std::time::Duration::from_millis(self.linger_ms.unwrap_or(default))
+    }
+
+    /// Seconds the container's wineserver stays up once no Windows program runs, when the
+    /// sandbox starts it itself (`wineserver -p<N>`, before the first program). The server Wine
+    /// starts on its own ends right after the last program (Debian's wrapper passes `-p0`), and
+    /// with it the sandbox, so every run of a container booted Wine again (wineserver, wineboot,
+    /// services, plugplay...: about a second). Kept for the linger time, the next run joins the
+    /// sandbox and finds Wine warm; Wine then shuts itself down (services told, registry saved)
+    /// just before the linger ends. None: no joinable instance, or a linger too short to be
+    /// worth it; Wine starts its own server as usual.
+    pub fn wineserver_persistence(&self) -> Option<u64> {
+        if self.kind != Kind::Wine || self.instance.is_none() {
+            return None;
+        }
+        let secs = self.linger().saturating_sub(WINE_SHUTDOWN_MARGIN).as_secs();
+        (secs > 0).then_some(secs)
     }
 }
 

@@ -64,6 +64,29 @@ fn host() -> HostView {
 }
 
 #[test]
+fn only_a_containers_wine_instance_gets_a_lasting_wineserver() {
+    let keyed = |kind: Kind, linger_ms: Option<u64>| RunSpec {
+        kind,
+        instance: Some("c1".into()),
+        linger_ms,
+        ..wine("C:\\a.exe")
+    };
+    // The default wine linger (10 s), less the time Wine gets to shut itself down.
+    assert_eq!(keyed(Kind::Wine, None).wineserver_persistence(), Some(9));
+    assert_eq!(
+        keyed(Kind::Wine, Some(2_000)).wineserver_persistence(),
+        Some(1)
+    );
+    assert_eq!(
+        keyed(Kind::Wine, Some(1_900)).wineserver_persistence(),
+        None
+    );
+    assert_eq!(keyed(Kind::Native, None).wineserver_persistence(), None);
+    // A private sandbox: no other run can join it, Wine ends its server as usual.
+    assert_eq!(wine("C:\\a.exe").wineserver_persistence(), None);
+}
+
+#[test]
 fn spec_json_uses_camel_case_and_defaults() {
     let spec: RunSpec = serde_json::from_str(
         r#"{"kind":"wine","program":"C:\\a\\b.exe","prefix":{"mode":"bind","path":"/x"},"limits":{"memoryBytes":67108864},"lingerMs":5}"#,

@@ -3,9 +3,10 @@
 
 mod sandbox_common;
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use orbit_core::sandbox;
+use orbit_core::sandbox::{self, session};
 use sandbox_common::*;
 use serde_json::json;
 
@@ -133,4 +134,43 @@ fn the_sandbox_ends_at_once_when_nothing_is_left() {
         h.wait_instance_ended(Duration::from_secs(2)),
         "an empty sandbox waited for its linger"
     );
+}
+
+#[test]
+fn session_wait_returns_with_all_output_delivered_while_a_leftover_holds_the_pipes() {
+    init();
+    let m = marker("held");
+    let got = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let sink: session::Sink = {
+        let got = got.clone();
+        Arc::new(move |stream, chunk| {
+            if stream == sandbox::Stream::Stdout {
+                got.lock().unwrap().extend_from_slice(chunk);
+            }
+        })
+    };
+    // 1 MiB (more than a pipe holds, so it is written while the pump reads), then exit, with a
+    // background sleep keeping stdout and stderr open: no EOF comes when the program exits.
+    let script = format!("sleep {m} & head -c 1048576 /dev/zero | tr '\\0' x; echo end");
+    let info = session::start(
+        spec(
+            json!({"kind": "native", "program": "/bin/sh", "args": ["-c", script],
+            "lingerMs": 3000}),
+        ),
+        Some(sink),
+    )
+    .unwrap();
+    let status = session::wait(info.id).unwrap();
+    assert_eq!(status.code, Some(0));
+    assert!(
+        !pids_with(&m).is_empty(),
+        "the leftover was meant to still hold the pipes"
+    );
+    let out = got.lock().unwrap().clone();
+    assert_eq!(
+        out.len(),
+        (1 << 20) + 4,
+        "output missing when wait returned"
+    );
+    assert!(out.ends_with(b"xend\n"));
 }

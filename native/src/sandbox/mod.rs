@@ -17,6 +17,7 @@ pub mod mounts;
 pub mod plan;
 pub mod procfs;
 pub mod protocol;
+mod pump;
 mod run;
 pub mod runner;
 pub mod session;

@@ -3,15 +3,15 @@
 //! find the run by its id. A run is forgotten once its exit status has been collected.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use super::error::SandboxError;
 use super::limits::LimitsApplied;
+use super::pump::Pump;
 use super::run::{spawn_run, ExitStatus, RunHandle};
 use super::spec::RunSpec;
 
@@ -48,13 +48,12 @@ pub struct RunInfo {
 
 struct Entry {
     handle: RunHandle,
-    /// One message per pump when its stream reached EOF.
-    pumps_done: Mutex<mpsc::Receiver<()>>,
+    pumps: Vec<Arc<Pump>>,
 }
 
-const CHUNK: usize = 64 * 1024;
-/// After the program exits, how long `wait` lets the output catch up. Output still held open by
-/// leftovers keeps flowing to the sink after `wait` returned.
+/// After the program exits, the longest `wait` lets its output reach the sink (it returns as
+/// soon as the pipes hold nothing more). Output of leftovers that hold the pipes open keeps
+/// flowing to the sink after `wait` returned.
 const OUTPUT_GRACE: Duration = Duration::from_millis(500);
 
 fn runs() -> &'static Mutex<HashMap<u64, Arc<Entry>>> {
@@ -62,46 +61,16 @@ fn runs() -> &'static Mutex<HashMap<u64, Arc<Entry>>> {
     RUNS.get_or_init(Default::default)
 }
 
-fn pump(
-    mut from: impl Read + Send + 'static,
-    stream: Stream,
-    sink: Option<Sink>,
-    done: mpsc::Sender<()>,
-) {
-    let spawned = std::thread::Builder::new()
-        .name(format!("orbit-run-{}", stream.name()))
-        .spawn(move || {
-            let mut buf = vec![0u8; CHUNK];
-            loop {
-                match from.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        if let Some(sink) = &sink {
-                            sink(stream, &buf[..n]);
-                        }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(_) => break,
-                }
-            }
-            let _ = done.send(());
-        });
-    if spawned.is_err() {
-        // Without a pump nobody reads the pipe; the program would block once it is full.
-        eprintln!("orbit: cannot start an output pump thread");
-    }
-}
-
 /// Start `spec`; its output goes to `sink` (or is drained and dropped without one).
 pub fn start(spec: RunSpec, sink: Option<Sink>) -> Result<RunInfo, SandboxError> {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let handle = spawn_run(spec)?;
-    let (tx, rx) = mpsc::channel();
+    let mut pumps = Vec::new();
     if let Some(out) = handle.take_stdout() {
-        pump(out, Stream::Stdout, sink.clone(), tx.clone());
+        pumps.push(Pump::start(out, Stream::Stdout, sink.clone()));
     }
     if let Some(err) = handle.take_stderr() {
-        pump(err, Stream::Stderr, sink, tx);
+        pumps.push(Pump::start(err, Stream::Stderr, sink));
     }
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
     let info = RunInfo {
@@ -112,10 +81,7 @@ pub fn start(spec: RunSpec, sink: Option<Sink>) -> Result<RunInfo, SandboxError>
         joined: handle.joined(),
         limits: handle.limits(),
     };
-    let entry = Arc::new(Entry {
-        handle,
-        pumps_done: Mutex::new(rx),
-    });
+    let entry = Arc::new(Entry { handle, pumps });
     runs()
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -136,17 +102,11 @@ fn entry(id: u64) -> Result<Arc<Entry>, SandboxError> {
         })
 }
 
-/// After the exit: give the output a moment to be delivered, then forget the run.
+/// After the exit: let what the program wrote reach the sink, then forget the run.
 fn collect(id: u64, entry: &Entry, status: ExitStatus) -> ExitStatus {
     let deadline = Instant::now() + OUTPUT_GRACE;
-    let done = entry.pumps_done.lock().unwrap_or_else(|p| p.into_inner());
-    for _ in 0..2 {
-        if done
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .is_err()
-        {
-            break;
-        }
+    for pump in &entry.pumps {
+        pump.wait_delivered(deadline);
     }
     runs().lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
     status

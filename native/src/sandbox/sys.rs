@@ -615,6 +615,14 @@ pub fn poll_readable(fds: &[BorrowedFd<'_>], timeout: Option<Duration>) -> io::R
     }
 }
 
+/// Bytes waiting to be read in a pipe or socket (FIONREAD).
+pub fn pending_bytes(fd: BorrowedFd<'_>) -> io::Result<usize> {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int through the valid out-pointer.
+    check(unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONREAD, &mut n) })?;
+    Ok(n.max(0) as usize)
+}
+
 // ---- where this code lives ----
 
 /// The file this code was loaded from: the `.node` addon when running inside Node, the

@@ -1,6 +1,7 @@
 //! Orbit's virtualization core. Every module here is plain Rust with no knowledge of N-API;
 //! `napi` is the one thin binding module that converts values and errors for Node.
 pub mod capture;
+pub mod clone;
 pub mod container;
 pub mod error;
 pub mod hash;

@@ -12,6 +12,7 @@ pub(crate) mod env;
 mod exports;
 mod exports_core;
 mod exports_pack;
+mod exports_store;
 mod sandbox;
 pub(crate) mod sys;
 mod task;
@@ -146,6 +147,7 @@ fn register(env: Env, exports: JsValue) -> Result<()> {
         .iter()
         .chain(exports_core::EXPORTS)
         .chain(exports_pack::EXPORTS)
+        .chain(exports_store::EXPORTS)
     {
         let func = out!(napi_create_function(
             env.0,

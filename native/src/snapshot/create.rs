@@ -11,8 +11,12 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::ingest::ingest;
-use super::layer::{layer_dir, layer_roots, read_state, scan_roots, stat_cache, write_state, LayerState};
-use super::manifest::{self, format_id, next_seq, validate_label, SnapshotInfo, SNAPSHOT_FORMAT_VERSION};
+use super::layer::{
+    layer_dir, layer_roots, read_state, scan_roots, stat_cache, write_state, LayerState,
+};
+use super::manifest::{
+    self, format_id, next_seq, validate_label, SnapshotInfo, SNAPSHOT_FORMAT_VERSION,
+};
 use super::progress::{OnProgress, Phase, Progress};
 use super::swap::recover_locked;
 use crate::container::files::now_rfc3339;
@@ -73,7 +77,15 @@ pub fn create(
         },
         cancel,
     )?;
-    let done = ingest(&store, &lock, scanned, index.as_ref(), INTERVAL, progress, cancel)?;
+    let done = ingest(
+        &store,
+        &lock,
+        scanned,
+        index.as_ref(),
+        INTERVAL,
+        progress,
+        cancel,
+    )?;
     let tree_hash = store.put_bytes(&lock, &done.tree.to_json())?;
 
     progress(Progress::at(Phase::Sync));

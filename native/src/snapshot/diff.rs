@@ -80,12 +80,16 @@ fn hives(store: &Store, tree: &Tree, lower: Option<&Path>) -> Result<Option<Hive
         let name = id.file_name();
         let bytes = match tree.get(name) {
             Some(e) if e.kind == Kind::File && !e.whiteout => {
-                let hash = e.hash.ok_or_else(|| StoreError::Corrupt(format!("{name} has no hash")))?;
+                let hash = e
+                    .hash
+                    .ok_or_else(|| StoreError::Corrupt(format!("{name} has no hash")))?;
                 store.read_object(&hash)?
             }
             Some(_) => return Ok(None),
             None => match lower.map(|l| l.join(name)) {
-                Some(p) if p.is_file() => fs::read(&p).map_err(|e| StoreError::io(e, "read", &p))?,
+                Some(p) if p.is_file() => {
+                    fs::read(&p).map_err(|e| StoreError::io(e, "read", &p))?
+                }
                 _ => return Ok(None),
             },
         };

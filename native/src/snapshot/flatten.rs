@@ -74,7 +74,11 @@ mod tests {
         Entry {
             path: path.into(),
             kind,
-            mode: if kind == Kind::Dir { 0o040755 } else { 0o100644 },
+            mode: if kind == Kind::Dir {
+                0o040755
+            } else {
+                0o100644
+            },
             size: 0,
             mtime: Timestamp::default(),
             ctime: Timestamp::default(),
@@ -119,7 +123,11 @@ mod tests {
 
     #[test]
     fn upper_wins_and_directories_merge() {
-        let upper = vec![e("a", Kind::Dir), e("a/new", Kind::File), e("f", Kind::File)];
+        let upper = vec![
+            e("a", Kind::Dir),
+            e("a/new", Kind::File),
+            e("f", Kind::File),
+        ];
         let lower = vec![
             e("a", Kind::Dir),
             e("a/old", Kind::File),
@@ -165,7 +173,11 @@ mod tests {
     fn a_lower_layer_that_ends_the_lookup_makes_the_merged_dir_opaque() {
         // Upper has a plain dir; the frozen layer below deleted the runtime's directory there
         // (whiteout) or replaced it (opaque): the flattened dir must hide the runtime too.
-        let upper = vec![e("d1", Kind::Dir), e("d1/u", Kind::File), e("d2", Kind::Dir)];
+        let upper = vec![
+            e("d1", Kind::Dir),
+            e("d1/u", Kind::File),
+            e("d2", Kind::Dir),
+        ];
         let lower = vec![wh("d1"), opaque("d2"), e("d2/l", Kind::File)];
         assert_eq!(
             show(&flatten(vec![upper, lower])),

@@ -76,7 +76,11 @@ fn roots(data: &DataDir) -> Result<Roots, StoreError> {
             }
         }
         for dir in layer_dirs {
-            if let Some(h) = read_state(&dir).tree.as_deref().and_then(crate::walk::from_hex) {
+            if let Some(h) = read_state(&dir)
+                .tree
+                .as_deref()
+                .and_then(crate::walk::from_hex)
+            {
                 r.trees.push((format!("{name} stat cache"), h, false));
             }
             r.layers.extend(read_chain(&dir)?.layers);
@@ -95,7 +99,11 @@ fn roots(data: &DataDir) -> Result<Roots, StoreError> {
 /// Collect garbage in the data dir's store. Waits for running snapshots, restores, clones,
 /// exports and imports to finish (and makes new ones wait); cancelable while it waits and
 /// between objects (a partial sweep is safe).
-pub fn gc(data: &DataDir, progress: OnProgress<'_>, cancel: &AtomicBool) -> Result<GcReport, StoreError> {
+pub fn gc(
+    data: &DataDir,
+    progress: OnProgress<'_>,
+    cancel: &AtomicBool,
+) -> Result<GcReport, StoreError> {
     let t0 = Instant::now();
     let store = Store::open(data)?;
     let lock = store.lock_exclusive(cancel)?;
@@ -184,7 +192,11 @@ pub fn gc(data: &DataDir, progress: OnProgress<'_>, cancel: &AtomicBool) -> Resu
         }
     }
     // Clones that crashed before their commit point left a staged folder nobody will finish.
-    for entry in fs::read_dir(data.containers()).into_iter().flatten().flatten() {
+    for entry in fs::read_dir(data.containers())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with(".clone-") && !roots.clone_stagings.contains(&name) {
             let p = entry.path();

@@ -41,7 +41,12 @@ fn store_one(
     cancel: &AtomicBool,
     bytes: &AtomicU64,
 ) -> Result<(Hash, bool), StoreError> {
-    let changed = |what: &str| StoreError::Changed(format!("{} {what} while it was being stored (the layer must not change during a snapshot)", abs.display()));
+    let changed = |what: &str| {
+        StoreError::Changed(format!(
+            "{} {what} while it was being stored (the layer must not change during a snapshot)",
+            abs.display()
+        ))
+    };
     let mut file = match open_regular(abs) {
         Ok(f) => f,
         Err(StoreError::Core(c)) if c.code == "ENOENT" => return Err(changed("was removed")),

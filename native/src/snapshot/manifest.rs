@@ -111,8 +111,9 @@ pub fn read(paths: &ContainerPaths, id: &str) -> Result<SnapshotInfo, StoreError
 }
 
 fn parse(bytes: &[u8], id: &str, shown: &str) -> Result<SnapshotInfo, StoreError> {
-    let info: SnapshotInfo = serde_json::from_slice(bytes)
-        .map_err(|e| StoreError::Corrupt(format!("snapshot manifest {shown} is unreadable: {e}")))?;
+    let info: SnapshotInfo = serde_json::from_slice(bytes).map_err(|e| {
+        StoreError::Corrupt(format!("snapshot manifest {shown} is unreadable: {e}"))
+    })?;
     if info.format_version != SNAPSHOT_FORMAT_VERSION {
         return Err(StoreError::Invalid(format!(
             "snapshot manifest {shown} has format version {} (this Orbit reads {SNAPSHOT_FORMAT_VERSION})",

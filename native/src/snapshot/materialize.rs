@@ -82,10 +82,16 @@ pub fn check_buildable(tree: &Tree) -> Result<(), StoreError> {
             }
         }
         if e.kind == Kind::File && !e.whiteout && e.hash.is_none() {
-            return Err(StoreError::Invalid(format!("tree entry {:?} has no hash", e.path)));
+            return Err(StoreError::Invalid(format!(
+                "tree entry {:?} has no hash",
+                e.path
+            )));
         }
         if e.kind == Kind::Symlink && e.link_target.is_none() {
-            return Err(StoreError::Invalid(format!("symlink {:?} has no target", e.path)));
+            return Err(StoreError::Invalid(format!(
+                "symlink {:?} has no target",
+                e.path
+            )));
         }
     }
     Ok(())
@@ -105,7 +111,7 @@ fn whiteout(
     opts: &BuildOptions,
 ) -> Result<(), StoreError> {
     if e.kind == Kind::Other {
-        match sys::mknod(p, libc::S_IFCHR, 0) {
+        match sys::mknod(p, libc::S_IFCHR | (e.mode & 0o7777), 0) {
             Ok(()) => return Ok(()),
             Err(err) if err.raw_os_error() != Some(libc::EPERM) => {
                 return Err(StoreError::io(err, "create whiteout", p))
@@ -257,7 +263,8 @@ pub fn materialize(
             let _ = tx.send(());
             r
         });
-        while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(Duration::from_millis(100)) {
+        while let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(Duration::from_millis(100))
+        {
             progress(report(
                 files_done.load(Ordering::Relaxed),
                 bytes_done.load(Ordering::Relaxed),
@@ -275,11 +282,14 @@ pub fn materialize(
         fs::hard_link(&q, &p).map_err(io("link", &p))?;
     }
     for e in entries.iter().rev() {
-        if !(e.kind == Kind::Dir || (e.kind == Kind::Other && !e.whiteout)) {
+        if !(e.kind == Kind::Dir || e.kind == Kind::Other || e.whiteout) {
             continue;
         }
         let p = dest.join(&e.path);
-        chown(&p)?;
+        // Whiteouts stay the builder's, as overlayfs leaves them.
+        if !e.whiteout {
+            chown(&p)?;
+        }
         fs::set_permissions(&p, fs::Permissions::from_mode(e.mode & 0o7777))
             .map_err(io("chmod", &p))?;
         sys::set_mtime_nofollow(&p, e.mtime).map_err(io("set times of", &p))?;

@@ -15,6 +15,8 @@
 
 mod create;
 mod diff;
+#[cfg(test)]
+mod fault_tests;
 pub mod flatten;
 mod gc;
 mod ingest;
@@ -26,6 +28,8 @@ mod restore;
 pub mod swap;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) mod testutil;
 
 pub use create::{create, Created};
 pub use diff::{diff, FileChange, FileChanges, FileInfo, SnapshotDiff};
@@ -35,7 +39,7 @@ pub use manifest::{SnapshotInfo, SNAPSHOT_FORMAT_VERSION};
 pub use materialize::{materialize, BuildOptions};
 pub use progress::{OnProgress, Phase, Progress};
 pub use restore::{restore, restore_until, Restored};
-pub use swap::{recover, Recovery};
+pub use swap::{recover, recover_all, RecoveredContainer, Recovery};
 
 use crate::container::{self, DataDir};
 use crate::store::{parse_hash, Store, StoreError};

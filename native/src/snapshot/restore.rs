@@ -11,11 +11,11 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::layer::{write_state, LayerState};
+use super::load_tree;
 use super::manifest::{self, SnapshotInfo};
 use super::materialize::{materialize, BuildOptions};
 use super::progress::{OnProgress, Phase, Progress};
 use super::swap::{self, ino_of, recover_locked, Intent, Step};
-use super::load_tree;
 use crate::container::files::{random_hex, remove_tree};
 use crate::container::lock::lock_busy;
 use crate::container::{self, DataDir};

@@ -82,9 +82,9 @@ pub fn ino_of(path: &Path) -> Result<u64, StoreError> {
 fn read_intent(paths: &ContainerPaths) -> Result<Option<Intent>, StoreError> {
     let path = intent_path(paths);
     match fs::read(&path) {
-        Ok(b) => serde_json::from_slice(&b).map(Some).map_err(|e| {
-            StoreError::Corrupt(format!("{} is unreadable: {e}", path.display()))
-        }),
+        Ok(b) => serde_json::from_slice(&b)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("{} is unreadable: {e}", path.display()))),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
         Err(e) => Err(StoreError::io(e, "read", &path)),
     }
@@ -121,12 +121,7 @@ fn swap_dirs(staged: &Path, layer: &Path, dir: &Path) -> Result<(), StoreError> 
     }
 }
 
-fn apply(
-    data: &DataDir,
-    paths: &ContainerPaths,
-    i: &Intent,
-    stop: Step,
-) -> Result<(), StoreError> {
+fn apply(data: &DataDir, paths: &ContainerPaths, i: &Intent, stop: Step) -> Result<(), StoreError> {
     let layer = paths.dir.join("layer");
     let staged = paths.dir.join(&i.staged);
     if stop <= Step::Freeze {
@@ -181,7 +176,12 @@ fn apply(
             match fs::rename(&from, &to) {
                 Ok(()) => {}
                 // The id was taken meanwhile: the clone cannot appear; the source is whole.
-                Err(e) if matches!(e.kind(), ErrorKind::AlreadyExists | ErrorKind::DirectoryNotEmpty) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::AlreadyExists | ErrorKind::DirectoryNotEmpty
+                    ) =>
+                {
                     let _ = remove_tree(&from);
                 }
                 Err(e) => return Err(StoreError::io(e, "move into place", &from)),
@@ -247,4 +247,45 @@ pub fn recover(data: &DataDir, id: &str) -> Result<Recovery, StoreError> {
     let (_, paths) = container::load(data, id)?;
     let _busy = lock_busy(id, &paths, "recovering it")?;
     recover_locked(data, &paths)
+}
+
+/// One container `recover_all` had to fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveredContainer {
+    pub id: String,
+    #[serde(flatten)]
+    pub recovery: Recovery,
+}
+
+/// Recover every container of the data dir that needs it (at startup, after a crash).
+/// Containers that run, or that another operation holds, are skipped: that operation recovers
+/// them first anyway.
+pub fn recover_all(data: &DataDir) -> Result<Vec<RecoveredContainer>, StoreError> {
+    let mut out = Vec::new();
+    for c in container::list(data)? {
+        let paths = data.container(&c.config.id)?;
+        let needs = intent_path(&paths).exists()
+            || fs::read_dir(&paths.dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|e| {
+                    let n = e.file_name();
+                    let n = n.to_string_lossy();
+                    STAGED_PREFIXES.iter().any(|p| n.starts_with(p))
+                });
+        if !needs {
+            continue;
+        }
+        match recover(data, &c.config.id) {
+            Ok(recovery) => out.push(RecoveredContainer {
+                id: c.config.id,
+                recovery,
+            }),
+            Err(StoreError::Running(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
 }

@@ -123,7 +123,11 @@ mod tests {
         let mut b = a.clone();
         b.splice(500_000..500_010, b"an edit that is longer".iter().copied());
         let ca: std::collections::HashSet<&[u8]> = chunks(&a).into_iter().collect();
-        let new: usize = chunks(&b).iter().filter(|c| !ca.contains(*c)).map(|c| c.len()).sum();
+        let new: usize = chunks(&b)
+            .iter()
+            .filter(|c| !ca.contains(*c))
+            .map(|c| c.len())
+            .sum();
         assert!(new < 3 * MAX, "{new} new bytes for one edit");
     }
 

@@ -21,6 +21,7 @@
 //! (Wine rewrites files, overlayfs copies up into the upper dir), which would change the object.
 //! Content is copied in, or reflinked (FICLONE) where the filesystem shares blocks copy-on-write.
 
+mod check;
 pub mod chunk;
 mod error;
 mod lock;
@@ -36,6 +37,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use check::{Usage, Verified};
 pub use error::StoreError;
 pub use lock::StoreLock;
 pub use object::{open_regular, ObjectReader, ObjectWriter, Put};
@@ -48,7 +50,8 @@ pub type Hash = [u8; 32];
 
 /// Parse a 64-hex-digit object name; EINVAL otherwise.
 pub fn parse_hash(s: &str) -> Result<Hash, StoreError> {
-    from_hex(s).ok_or_else(|| StoreError::Invalid(format!("{s:?} is not a BLAKE3 hash (64 hex digits)")))
+    from_hex(s)
+        .ok_or_else(|| StoreError::Invalid(format!("{s:?} is not a BLAKE3 hash (64 hex digits)")))
 }
 
 /// Lowercase hex of a hash.
@@ -76,7 +79,12 @@ impl Store {
         let objects = root.join("objects");
         // The last fan-out directory is made last: when it exists, all of them do.
         if !objects.join("ff").is_dir() {
-            for dir in [root.clone(), objects.clone(), root.join("tmp"), root.join("layers")] {
+            for dir in [
+                root.clone(),
+                objects.clone(),
+                root.join("tmp"),
+                root.join("layers"),
+            ] {
                 fs::create_dir_all(&dir).map_err(|e| StoreError::io(e, "create", &dir))?;
             }
             for i in 0..=255u8 {
@@ -118,7 +126,9 @@ impl Store {
     pub fn contains(&self, hash: &Hash, size: Option<u64>) -> bool {
         match fs::symlink_metadata(self.object_path(hash)) {
             Ok(m) => m.is_file() && size.is_none_or(|s| m.size() == s),
-            Err(_) => matches!(recipe::load(self, hash), Ok(Some(r)) if size.is_none_or(|s| r.size == s)),
+            Err(_) => {
+                matches!(recipe::load(self, hash), Ok(Some(r)) if size.is_none_or(|s| r.size == s))
+            }
         }
     }
 
@@ -226,6 +236,16 @@ impl Store {
         object::list(self)
     }
 
+    /// How many objects, bytes, recipes and frozen layers the store holds.
+    pub fn usage(&self) -> Result<Usage, StoreError> {
+        check::usage(self)
+    }
+
+    /// Re-read and re-hash every object and recipe; lists those that do not match their name.
+    pub fn verify(&self, cancel: &AtomicBool) -> Result<Verified, StoreError> {
+        check::verify(self, cancel)
+    }
+
     /// Every chunked object (recipe) in the store.
     pub fn recipes(&self) -> Result<Vec<Hash>, StoreError> {
         recipe::list(self)
@@ -251,7 +271,9 @@ impl Store {
     /// Remove everything under tmp/ (gc only: with the exclusive lock no writer is active).
     pub fn clear_tmp(&self, lock: &StoreLock) -> Result<usize, StoreError> {
         if !lock.is_exclusive() {
-            return Err(StoreError::Invalid("clearing tmp/ needs the exclusive store lock".into()));
+            return Err(StoreError::Invalid(
+                "clearing tmp/ needs the exclusive store lock".into(),
+            ));
         }
         let dir = self.tmp_dir();
         let mut n = 0;

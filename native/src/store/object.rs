@@ -217,7 +217,9 @@ pub(super) fn put_reader(
     cancel: &AtomicBool,
     on_bytes: &dyn Fn(u64),
 ) -> Result<Put, StoreError> {
-    let src_err = |e: io::Error| StoreError::Core(crate::error::CoreError::io(e, "read", Path::new("source")));
+    let src_err = |e: io::Error| {
+        StoreError::Core(crate::error::CoreError::io(e, "read", Path::new("source")))
+    };
     if cancel.load(Ordering::Relaxed) {
         return Err(StoreError::Canceled);
     }
@@ -295,7 +297,9 @@ fn stream_rest(
     cancel: &AtomicBool,
     on_bytes: &dyn Fn(u64),
 ) -> Result<Put, StoreError> {
-    let src_err = |e: io::Error| StoreError::Core(crate::error::CoreError::io(e, "read", Path::new("source")));
+    let src_err = |e: io::Error| {
+        StoreError::Core(crate::error::CoreError::io(e, "read", Path::new("source")))
+    };
     let mut buf = vec![0u8; BUF];
     loop {
         if cancel.load(Ordering::Relaxed) {
@@ -313,7 +317,9 @@ fn stream_rest(
 
 fn changed(e: StoreError) -> StoreError {
     match e {
-        StoreError::Corrupt(m) => StoreError::Changed(format!("content changed while it was stored: {m}")),
+        StoreError::Corrupt(m) => {
+            StoreError::Changed(format!("content changed while it was stored: {m}"))
+        }
         other => other,
     }
 }
@@ -326,9 +332,14 @@ pub fn open_regular(path: &Path) -> Result<File, StoreError> {
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
         .map_err(|e| StoreError::io(e, "open", path))?;
-    let meta = file.metadata().map_err(|e| StoreError::io(e, "stat", path))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| StoreError::io(e, "stat", path))?;
     if !meta.is_file() {
-        return Err(StoreError::Invalid(format!("{} is not a regular file", path.display())));
+        return Err(StoreError::Invalid(format!(
+            "{} is not a regular file",
+            path.display()
+        )));
     }
     Ok(file)
 }
@@ -341,7 +352,10 @@ pub(super) fn put_file(
     cancel: &AtomicBool,
 ) -> Result<Put, StoreError> {
     let mut file = open_regular(path)?;
-    let size = file.metadata().map_err(|e| StoreError::io(e, "stat", path))?.size();
+    let size = file
+        .metadata()
+        .map_err(|e| StoreError::io(e, "stat", path))?
+        .size();
     if let Some(h) = expected {
         if store.contains(h, Some(size)) {
             return Ok(Put {
@@ -406,7 +420,10 @@ impl ObjectReader {
         let path = store.object_path(hash);
         let (source, len) = match File::open(&path) {
             Ok(f) => {
-                let len = f.metadata().map_err(|e| StoreError::io(e, "stat", &path))?.size();
+                let len = f
+                    .metadata()
+                    .map_err(|e| StoreError::io(e, "stat", &path))?
+                    .size();
                 (Source::Whole(f), len)
             }
             Err(e) if e.kind() == ErrorKind::NotFound => match recipe::load(store, hash)? {

@@ -1,0 +1,231 @@
+//! Crash-only proof: snapshots, restores and gc run in a child process (this test binary,
+//! re-executed) that is SIGKILLed at random points, again and again. After every kill the
+//! container is opened again and must hold exactly the layer from before the interrupted
+//! operation or the one it was making, every object in the store must hash to its name, every
+//! snapshot must have all its objects, and the operations must keep working.
+//!
+//! ORBIT_FAULT_SECS sets how long the parent keeps killing (default 20 s).
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::testutil::*;
+use super::*;
+use crate::container::DataDir;
+
+const ENV_DIR: &str = "ORBIT_FAULT_DIR";
+const ENV_SEED: &str = "ORBIT_FAULT_SEED";
+const FILES: u64 = 250;
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// A digest of what a layer holds (contents, modes, times, links, overlay markers).
+fn layer_digest(upper: &Path) -> String {
+    let json = serde_json::to_vec(&scan_canon(upper)).unwrap();
+    blake3::hash(&json).to_hex().to_string()
+}
+
+fn tree_digest(t: &crate::walk::Tree) -> String {
+    let json = serde_json::to_vec(&canon(t)).unwrap();
+    blake3::hash(&json).to_hex().to_string()
+}
+
+fn journal(dir: &Path, line: &str) {
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("journal"))
+        .unwrap();
+    f.write_all(format!("{line}\n").as_bytes()).unwrap();
+}
+
+fn seed_layer(upper: &Path) {
+    rich_layer(upper);
+    let mut rng = Rng(42);
+    for i in 0..FILES {
+        let size = 1000 + rng.below(120_000) as usize;
+        put(
+            upper,
+            &format!("drive_c/data/{}/f{i}", i % 16),
+            &pseudo_random(size, i + 1),
+        );
+    }
+}
+
+#[test]
+#[ignore = "the child half of kill_at_random_points; does nothing without ORBIT_FAULT_DIR"]
+fn fault_child() {
+    let Ok(dir) = std::env::var(ENV_DIR) else {
+        return;
+    };
+    let dir = Path::new(&dir);
+    let data = DataDir::new(dir.join("data")).unwrap();
+    let upper = data.container("c").unwrap().upper();
+    let seed: u64 = std::env::var(ENV_SEED)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(7);
+    let mut rng = Rng(seed | 1);
+    for n in 0.. {
+        match rng.below(3) {
+            0 => {
+                journal(dir, "modify");
+                for _ in 0..1 + rng.below(20) {
+                    let i = rng.below(FILES);
+                    let size = 1000 + rng.below(200_000) as usize;
+                    put(
+                        &upper,
+                        &format!("drive_c/data/{}/f{i}", i % 16),
+                        &pseudo_random(size, rng.next()),
+                    );
+                }
+                journal(dir, &format!("snapshot {}", layer_digest(&upper)));
+                create(&data, "c", &format!("s{n}"), &quiet, &never()).unwrap();
+            }
+            1 => {
+                let snaps = list(&data, "c").unwrap();
+                let pick = &snaps[rng.below(snaps.len() as u64) as usize];
+                journal(
+                    dir,
+                    &format!("restore {} {}", pick.id, layer_digest(&upper)),
+                );
+                restore(&data, "c", &pick.id, &quiet, &never()).unwrap();
+            }
+            _ => {
+                let snaps = list(&data, "c").unwrap();
+                journal(dir, &format!("gc {}", layer_digest(&upper)));
+                if snaps.len() > 4 {
+                    delete(
+                        &data,
+                        "c",
+                        &snaps[1 + rng.below(snaps.len() as u64 - 1) as usize].id,
+                    )
+                    .unwrap();
+                }
+                gc(&data, &quiet, &never()).unwrap();
+            }
+        }
+        journal(dir, &format!("done {}", layer_digest(&upper)));
+    }
+}
+
+/// Everything that must hold after a kill; returns what the last journal line was about.
+fn check(dir: &Path, data: &DataDir) -> String {
+    let r = recover(data, "c").expect("the container opens again");
+    let upper = data.container("c").unwrap().upper();
+    let now = layer_digest(&upper);
+    let text = fs::read_to_string(dir.join("journal")).unwrap_or_default();
+    let last = text.lines().last().unwrap_or("start").to_string();
+    let words: Vec<&str> = last.split(' ').collect();
+    match words.as_slice() {
+        ["restore", id, before] => {
+            let target = tree_digest(&tree(data, "c", id).unwrap());
+            assert!(
+                now == *before || now == target,
+                "after a kill during restore to {id} the layer is neither the old nor the new one ({r:?})"
+            );
+        }
+        ["snapshot" | "gc" | "done", before] => {
+            assert_eq!(&now, before, "a {} must not change the layer", words[0])
+        }
+        _ => {}
+    }
+    let store = Store::open(data).unwrap();
+    let v = store.verify(&never()).unwrap();
+    assert!(
+        v.corrupt.is_empty(),
+        "objects that do not hash to their name: {:?}",
+        v.corrupt
+    );
+    for s in list(data, "c").unwrap() {
+        let t = load_tree(&store, &s.tree).expect("every snapshot's tree is there");
+        for e in t.entries() {
+            if let Some(h) = e.hash {
+                assert!(
+                    store.contains(&h, Some(e.size)),
+                    "{}: {} is missing",
+                    s.id,
+                    e.path
+                );
+            }
+        }
+    }
+    words[0].to_string()
+}
+
+#[test]
+fn kill_at_random_points() {
+    let secs: u64 = std::env::var("ORBIT_FAULT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
+    let t = Temp::new("fault");
+    let data = DataDir::new(t.0.join("data")).unwrap();
+    let paths = native(&data, "c");
+    seed_layer(&paths.upper());
+    create(&data, "c", "base", &quiet, &never()).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let mut rng = Rng(seed | 1);
+    let mut kills = std::collections::BTreeMap::<String, u32>::new();
+    while Instant::now() < deadline {
+        let mut child = Command::new(&exe)
+            .args([
+                "--exact",
+                "snapshot::fault_tests::fault_child",
+                "--ignored",
+                "--test-threads=1",
+            ])
+            .env(ENV_DIR, &t.0)
+            .env(ENV_SEED, rng.next().to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20 + rng.below(400)));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        assert!(
+            status.code().is_none(),
+            "the child failed on its own: {status:?}"
+        );
+        let during = check(&t.0, &data);
+        *kills.entry(during).or_default() += 1;
+    }
+    // And it all still works.
+    put(&paths.upper(), "after-the-storm", b"ok");
+    let s = create(&data, "c", "final", &quiet, &never())
+        .unwrap()
+        .snapshot;
+    restore(&data, "c", "000-base", &quiet, &never()).unwrap();
+    restore(&data, "c", &s.id, &quiet, &never()).unwrap();
+    assert!(paths.upper().join("after-the-storm").is_file());
+    gc(&data, &quiet, &never()).unwrap();
+    assert!(Store::open(&data)
+        .unwrap()
+        .verify(&never())
+        .unwrap()
+        .corrupt
+        .is_empty());
+    eprintln!("kills by operation in progress: {kills:?}");
+    assert!(kills.values().sum::<u32>() >= 5, "{kills:?}");
+}

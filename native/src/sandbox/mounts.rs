@@ -1,7 +1,7 @@
 //! Execute a mount plan (see `plan`) through a `Sys`. Runs in the init, as root of the new mount
 //! namespace, before the program exists; the first failing step aborts with its name and path.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::error::SandboxError;
 use super::plan::{MountOp, Restrict};
@@ -133,7 +133,12 @@ fn apply_one(op: &MountOp, sys: &dyn Sys) -> Result<(), SandboxError> {
             dst,
             userxattr,
         } => {
-            for dir in [lower, upper, work] {
+            let lowers: Vec<PathBuf> = lower
+                .to_string_lossy()
+                .split(':')
+                .map(PathBuf::from)
+                .collect();
+            for dir in lowers.iter().chain([upper, work]) {
                 if sys.kind(dir).map_err(|e| fail("stat", dir, e))? != Some(FileKind::Dir) {
                     return Err(SandboxError::PathNotFound(format!(
                         "prefix directory {} does not exist",

@@ -181,6 +181,16 @@ fn old(host: &Path) -> PathBuf {
     spec::under_old_root(OLD_ROOT, host)
 }
 
+/// `old` for each dir of a ':'-joined overlay lowerdir.
+fn old_each(lower: &Path) -> PathBuf {
+    let parts: Vec<String> = lower
+        .to_string_lossy()
+        .split(':')
+        .map(|d| old(Path::new(d)).display().to_string())
+        .collect();
+    PathBuf::from(parts.join(":"))
+}
+
 /// Show one host entry at `dst`, read-only.
 fn show(ops: &mut Vec<MountOp>, host_path: &Path, dst: PathBuf, entry: &HostEntry) {
     let bind = |src: PathBuf| MountOp::Bind {
@@ -379,7 +389,7 @@ pub fn build(spec: &RunSpec, host: &HostView) -> Vec<MountOp> {
                 gid: ORBIT_GID,
             });
             ops.push(Overlay {
-                lower: old(lower),
+                lower: old_each(lower),
                 upper: old(upper),
                 work: old(work),
                 dst: p(spec::PREFIX),

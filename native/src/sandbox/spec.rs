@@ -82,6 +82,8 @@ pub enum Kind {
 pub enum Prefix {
     /// The container's layer over a read-only base runtime (the normal run).
     Overlay {
+        /// One directory, or several joined with ':' top first (a clone's frozen layers, then
+        /// the runtime), as overlayfs's lowerdir.
         lower: PathBuf,
         upper: PathBuf,
         work: PathBuf,
@@ -245,7 +247,11 @@ impl RunSpec {
         }
         match &self.prefix {
             Some(Prefix::Overlay { lower, upper, work }) => {
-                check_overlay_path("prefix.lower", lower)?;
+                // Several lower dirs (a clone's frozen layers over its runtime) are joined
+                // with ':', top first, as overlayfs's lowerdir takes them.
+                for part in lower.to_string_lossy().split(':') {
+                    check_overlay_path("prefix.lower", Path::new(part))?;
+                }
                 check_overlay_path("prefix.upper", upper)?;
                 check_overlay_path("prefix.work", work)?;
             }

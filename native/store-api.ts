@@ -176,7 +176,10 @@ function store(): StoreBinding {
 }
 
 /** Run `call` with a cancel token raised when `signal` aborts; the token is released after. */
-async function cancellable<T>(signal: AbortSignal | undefined, call: (token: number) => Promise<T>): Promise<T> {
+async function cancellable<T>(
+  signal: AbortSignal | undefined,
+  call: (token: number) => Promise<T>,
+): Promise<T> {
   const b = store()
   if (signal?.aborted) {
     throw Object.assign(new Error('operation canceled before it started'), { code: 'ECANCELED' })
@@ -193,7 +196,12 @@ async function cancellable<T>(signal: AbortSignal | undefined, call: (token: num
 }
 
 /** Snapshot a stopped container's layer (hives included); an unchanged layer costs stat calls only. */
-export function createSnapshot(dataDir: string, id: string, label: string, opts: LongOptions = {}): Promise<Created> {
+export function createSnapshot(
+  dataDir: string,
+  id: string,
+  label: string,
+  opts: LongOptions = {},
+): Promise<Created> {
   return cancellable(opts.signal, (t) => store().snapshotCreate(dataDir, id, label, opts.onProgress, t))
 }
 

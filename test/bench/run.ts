@@ -1,9 +1,14 @@
 // `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run.
 import { type Bench, type BenchResult, printResults } from './harness.ts'
 import { sandboxSetup } from './sandbox-setup.ts'
+import { storeBench } from './store.ts'
 import { wineContainers } from './wine-containers.ts'
 
-const benches: Record<string, Bench> = { 'sandbox-setup': sandboxSetup, 'wine-containers': wineContainers }
+const benches: Record<string, Bench> = {
+  'sandbox-setup': sandboxSetup,
+  'wine-containers': wineContainers,
+  store: storeBench,
+}
 
 const only = process.argv.slice(2)
 const results: BenchResult[] = []

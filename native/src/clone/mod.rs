@@ -22,7 +22,7 @@
 //! `<source>/.layer-clone-*`; then one intent commits freeze + swap + publish (see
 //! `snapshot::swap`), so a crash leaves the source whole and either no clone or a whole one.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::ErrorKind;
 use std::os::unix::fs::{lchown, DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -31,16 +31,16 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::container::files::{fsync_dir, now_rfc3339, random_hex, remove_tree, write_atomic};
+use crate::container::files::{now_rfc3339, random_hex, remove_tree};
 use crate::container::lock::lock_busy;
 use crate::container::paths::{id_from_name, validate_id};
 use crate::container::{self, ContainerInfo, ContainerPaths, DataDir};
 use crate::registry::HiveId;
 use crate::snapshot::layer::{
-    layer_dir, read_chain, read_state, write_chain, write_state, Chain, MAX_CHAIN,
+    chain_file, layer_dir, read_chain, read_state, state_file, Chain, MAX_CHAIN,
 };
 use crate::snapshot::swap::{self, ino_of, recover_locked, Intent, Step};
-use crate::store::{sys, Store, StoreError};
+use crate::store::{sync_paths, sys, Store, StoreError};
 use crate::walk::Timestamp;
 
 #[cfg(test)]
@@ -85,7 +85,7 @@ fn new_upper(p: &Path, like: &Path) -> Result<(), StoreError> {
         .map_err(|e| StoreError::io(e, "chmod", p))
 }
 
-/// Copy a file with its mode, owner (as root) and mtime, durably.
+/// Copy a file with its mode, owner (as root) and mtime (made durable later, with the rest).
 fn copy_file(src: &Path, dst: &Path) -> Result<(), StoreError> {
     let m = fs::symlink_metadata(src).map_err(|e| StoreError::io(e, "stat", src))?;
     fs::copy(src, dst).map_err(|e| StoreError::io(e, "copy", src))?;
@@ -98,10 +98,18 @@ fn copy_file(src: &Path, dst: &Path) -> Result<(), StoreError> {
         secs: m.mtime(),
         nsec: m.mtime_nsec() as u32,
     };
-    sys::set_mtime_nofollow(dst, mtime).map_err(|e| StoreError::io(e, "set times of", dst))?;
-    File::open(dst)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| StoreError::io(e, "sync", dst))
+    sys::set_mtime_nofollow(dst, mtime).map_err(|e| StoreError::io(e, "set times of", dst))
+}
+
+/// Write a small file of a staged folder; it is made durable later, with the rest.
+fn write_new(p: &Path, bytes: &[u8], sync: &mut Vec<PathBuf>) -> Result<(), StoreError> {
+    fs::write(p, bytes).map_err(|e| StoreError::io(e, "write", p))?;
+    sync.push(p.to_path_buf());
+    Ok(())
+}
+
+fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    Ok(serde_json::to_vec(value).map_err(crate::error::CoreError::from)?)
 }
 
 /// The hives as the stack shows them: for each, the top-most regular file among `roots`.
@@ -124,26 +132,28 @@ fn top_hives(roots: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// A layer folder over `chain`: upper (hive copies), empty work, lower.json, state.json.
+/// Every path written is added to `sync`.
 fn build_layer(
     dir: &Path,
     like_upper: &Path,
     hives: &[PathBuf],
     chain: &Chain,
     state_from: &Path,
+    sync: &mut Vec<PathBuf>,
 ) -> Result<(), StoreError> {
     mkdir(dir, 0o755)?;
     let upper = dir.join("upper");
     new_upper(&upper, like_upper)?;
     for h in hives {
-        copy_file(h, &upper.join(h.file_name().unwrap_or_default()))?;
+        let to = upper.join(h.file_name().unwrap_or_default());
+        copy_file(h, &to)?;
+        sync.push(to);
     }
     mkdir(&dir.join("work"), 0o700)?;
-    write_chain(dir, chain)?;
+    write_new(&chain_file(dir), &json(chain)?, sync)?;
     // The stat cache stays valid: the frozen files keep their inodes.
-    let _ = write_state(dir, &read_state(state_from));
-    for d in [&upper, dir] {
-        fsync_dir(d).map_err(|e| StoreError::io(e, "sync", d))?;
-    }
+    write_new(&state_file(dir), &json(&read_state(state_from))?, sync)?;
+    sync.extend([upper, dir.join("work"), dir.to_path_buf()]);
     Ok(())
 }
 
@@ -153,15 +163,15 @@ fn build_clone(
     staging: &Path,
     yaml: &str,
     new_id: &str,
-    layer: impl FnOnce(&Path) -> Result<(), StoreError>,
+    sync: &mut Vec<PathBuf>,
+    layer: impl FnOnce(&Path, &mut Vec<PathBuf>) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     mkdir(staging, 0o755)?;
     let dst = ContainerPaths {
         dir: staging.to_path_buf(),
     };
-    write_atomic(&dst.config(), yaml.as_bytes(), 0o644)
-        .map_err(|e| StoreError::io(e, "write", &dst.config()))?;
-    layer(&layer_dir(&dst))?;
+    write_new(&dst.config(), yaml.as_bytes(), sync)?;
+    layer(&layer_dir(&dst), sync)?;
     mkdir(&dst.snapshots(), 0o755)?;
     mkdir(&dst.logs(), 0o755)?;
     // Snapshots are shared: their manifests are small, their objects are in the store.
@@ -172,10 +182,9 @@ fn build_clone(
     {
         let name = entry.file_name();
         if name.to_string_lossy().ends_with(".json") {
-            let to = dst.snapshots().join(&name);
             let bytes =
                 fs::read(entry.path()).map_err(|e| StoreError::io(e, "read", &entry.path()))?;
-            write_atomic(&to, &bytes, 0o644).map_err(|e| StoreError::io(e, "write", &to))?;
+            write_new(&dst.snapshots().join(&name), &bytes, sync)?;
         }
     }
     // The install record, now about the clone.
@@ -190,15 +199,12 @@ fn build_clone(
                 );
             }
             let out = serde_json::to_vec_pretty(&m).map_err(crate::error::CoreError::from)?;
-            write_atomic(&dst.manifest(), &out, 0o644)
-                .map_err(|e| StoreError::io(e, "write", &dst.manifest()))?;
+            write_new(&dst.manifest(), &out, sync)?;
         }
         Err(e) if e.kind() == ErrorKind::NotFound => {}
         Err(e) => return Err(StoreError::io(e, "read", &src.manifest())),
     }
-    for d in [&dst.snapshots(), &dst.logs(), staging] {
-        fsync_dir(d).map_err(|e| StoreError::io(e, "sync", d))?;
-    }
+    sync.extend([dst.snapshots(), dst.logs(), staging.to_path_buf()]);
     Ok(())
 }
 
@@ -278,14 +284,17 @@ pub fn clone_until(
     let staged_name = format!(".layer-clone-{}", random_hex(4));
     let staged = paths.dir.join(&staged_name);
     let built = (|| -> Result<(), StoreError> {
-        build_clone(&paths, &staging, &yaml, &new_id, |dir| {
-            build_layer(dir, &upper, &hives, &new_chain, &old_layer)
+        let mut sync = Vec::new();
+        build_clone(&paths, &staging, &yaml, &new_id, &mut sync, |dir, sync| {
+            build_layer(dir, &upper, &hives, &new_chain, &old_layer, sync)
         })?;
         if freeze.is_some() {
-            build_layer(&staged, &upper, &hives, &new_chain, &old_layer)?;
-            fsync_dir(&paths.dir).map_err(|e| StoreError::io(e, "sync", &paths.dir))?;
+            build_layer(&staged, &upper, &hives, &new_chain, &old_layer, &mut sync)?;
+            sync.push(paths.dir.clone());
         }
-        fsync_dir(&containers).map_err(|e| StoreError::io(e, "sync", &containers))
+        sync.push(containers.clone());
+        // Everything staged is on disk before the intent commits to it.
+        sync_paths(&sync)
     })();
     if let Err(e) = built {
         let _ = remove_tree(&staging);
@@ -315,7 +324,7 @@ pub fn clone_until(
                 _ => StoreError::io(e, "move into place", &target),
             }
         })?;
-        fsync_dir(&containers).map_err(|e| StoreError::io(e, "sync", &containers))?;
+        sync_paths(std::slice::from_ref(&containers))?;
     }
     if stop < Step::Done {
         return Err(StoreError::Canceled);

@@ -25,10 +25,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::container::files::{fsync_dir, random_hex, remove_tree, write_atomic};
+use crate::container::files::{random_hex, remove_tree, write_atomic};
 use crate::container::lock::lock_busy;
 use crate::container::{self, ContainerPaths, DataDir};
-use crate::store::{sys, Store, StoreError};
+use crate::store::{sync_paths, sys, Store, StoreError};
 
 /// Name prefixes of the folders a swap leaves in a container folder.
 const STAGED_PREFIXES: [&str; 3] = [".layer-restore-", ".layer-clone-", ".layer-old-"];
@@ -124,6 +124,8 @@ fn swap_dirs(staged: &Path, layer: &Path, dir: &Path) -> Result<(), StoreError> 
 fn apply(data: &DataDir, paths: &ContainerPaths, i: &Intent, stop: Step) -> Result<(), StoreError> {
     let layer = paths.dir.join("layer");
     let staged = paths.dir.join(&i.staged);
+    // Directories whose entries the steps change: made durable together before the intent goes.
+    let mut touched = vec![paths.dir.clone()];
     if stop <= Step::Freeze {
         return Ok(());
     }
@@ -142,9 +144,8 @@ fn apply(data: &DataDir, paths: &ContainerPaths, i: &Intent, stop: Step) -> Resu
                 )));
             };
             fs::rename(&old, &target).map_err(|e| StoreError::io(e, "freeze", &old))?;
-            fsync_dir(&store.layers_dir())
-                .map_err(|e| StoreError::io(e, "sync", &store.layers_dir()))?;
         }
+        touched.push(store.layers_dir());
     }
     if stop <= Step::Swap {
         return Ok(());
@@ -164,7 +165,6 @@ fn apply(data: &DataDir, paths: &ContainerPaths, i: &Intent, stop: Step) -> Resu
             )))
         }
     }
-    fsync_dir(&paths.dir).map_err(|e| StoreError::io(e, "sync", &paths.dir))?;
     if stop <= Step::FinishClone {
         return Ok(());
     }
@@ -186,16 +186,19 @@ fn apply(data: &DataDir, paths: &ContainerPaths, i: &Intent, stop: Step) -> Resu
                 }
                 Err(e) => return Err(StoreError::io(e, "move into place", &from)),
             }
-            fsync_dir(&containers).map_err(|e| StoreError::io(e, "sync", &containers))?;
         }
+        touched.push(containers);
     }
+    // Until here a power loss may undo renames; the intent redoes them. From here on the
+    // intent may go, so what it did must be on disk first.
+    sync_paths(&touched)?;
     if stop <= Step::Cleanup {
         return Ok(());
     }
     remove_leftovers(paths)?;
+    // Losing this removal to a power cut is harmless: recovery finds everything done.
     let path = intent_path(paths);
-    fs::remove_file(&path).map_err(|e| StoreError::io(e, "remove", &path))?;
-    fsync_dir(&paths.dir).map_err(|e| StoreError::io(e, "sync", &paths.dir))
+    fs::remove_file(&path).map_err(|e| StoreError::io(e, "remove", &path))
 }
 
 /// Remove the folders an unfinished or finished swap left in a container folder.

@@ -23,6 +23,7 @@
 
 mod check;
 pub mod chunk;
+mod durable;
 mod error;
 mod lock;
 mod object;
@@ -38,6 +39,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use check::{Usage, Verified};
+pub use durable::sync_paths;
 pub use error::StoreError;
 pub use lock::StoreLock;
 pub use object::{open_regular, ObjectReader, ObjectWriter, Put};

@@ -615,19 +615,12 @@ pub(super) fn make_durable(store: &Store, fresh: Vec<PathBuf>) -> Result<(), Sto
     if fresh.len() > FSYNC_EACH_MAX {
         return sys::syncfs(store.root()).map_err(|e| StoreError::io(e, "sync", store.root()));
     }
-    let mut dirs = BTreeSet::new();
-    for p in &fresh {
-        File::open(p)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| StoreError::io(e, "sync", p))?;
-        if let Some(d) = p.parent() {
-            dirs.insert(d.to_path_buf());
-        }
-    }
-    for d in dirs {
-        crate::container::files::fsync_dir(&d).map_err(|e| StoreError::io(e, "sync", &d))?;
-    }
-    Ok(())
+    let dirs: BTreeSet<PathBuf> = fresh
+        .iter()
+        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .collect();
+    super::sync_paths(&fresh)?;
+    super::sync_paths(&dirs.into_iter().collect::<Vec<_>>())
 }
 
 pub(super) fn list(store: &Store) -> Result<Vec<(Hash, u64)>, StoreError> {

@@ -2,10 +2,12 @@
 //! on fd 4, follow its events on a thread, signal it, and reap it. A runner's pid is only
 //! signalled while it has not been reaped, so a signal never reaches a recycled pid.
 
+use std::ffi::CString;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
+use std::process::{ChildStderr, ChildStdout};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -183,16 +185,19 @@ impl Runner {
 
 /// All runners are spawned from one thread that lives as long as the process: the runner's
 /// parent-death signal fires when the spawning *thread* exits, and it must mean "the gateway died".
-fn spawn_on_spawner_thread(cmd: Command) -> std::io::Result<Child> {
-    type Job = (Command, mpsc::Sender<std::io::Result<Child>>);
+fn spawn_on_spawner_thread(job: SpawnJob) -> std::io::Result<i32> {
+    type Job = (SpawnJob, mpsc::Sender<std::io::Result<i32>>);
     static SPAWNER: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
     let tx = SPAWNER.get_or_init(|| {
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("orbit-sandbox-spawner".into())
             .spawn(move || {
-                for (mut cmd, reply) in rx {
-                    let _ = reply.send(cmd.spawn());
+                for (job, reply) in rx {
+                    let argv = [job.path.clone()];
+                    // The runner needs no environment: the program's comes from the spec, never
+                    // from the gateway.
+                    let _ = reply.send(sys::spawn_mapped(&job.path, &argv, &[], &job.maps));
                 }
             })
             .expect("spawning the sandbox spawner thread");
@@ -201,11 +206,18 @@ fn spawn_on_spawner_thread(cmd: Command) -> std::io::Result<Child> {
     let (reply_tx, reply_rx) = mpsc::channel();
     tx.lock()
         .unwrap_or_else(|p| p.into_inner())
-        .send((cmd, reply_tx))
+        .send((job, reply_tx))
         .map_err(|_| std::io::Error::other("sandbox spawner thread is gone"))?;
     reply_rx
         .recv()
         .map_err(|_| std::io::Error::other("sandbox spawner thread is gone"))?
+}
+
+/// The runner to start and its descriptors: (ours, the number it has in the runner). Ours stay
+/// open in the caller until the spawn is done.
+struct SpawnJob {
+    path: CString,
+    maps: Vec<(RawFd, RawFd)>,
 }
 
 /// A started runner with the program's output pipes.
@@ -226,30 +238,34 @@ fn pipe_above_stdio() -> Result<(OwnedFd, OwnedFd), SandboxError> {
 /// Spawn the runner for `req` and start following it.
 pub fn launch(runner_path: &Path, req: &Request) -> Result<Launched, SandboxError> {
     let body = serde_json::to_vec(req).map_err(|e| SandboxError::Invalid(e.to_string()))?;
+    let path = CString::new(runner_path.as_os_str().as_bytes())
+        .map_err(|_| SandboxError::Invalid("the runner path contains NUL".into()))?;
     let (req_r, req_w) = pipe_above_stdio()?;
     let (status_r, status_w) = pipe_above_stdio()?;
-    let mut cmd = Command::new(runner_path);
-    // The runner needs no environment: the program's comes from the spec, never from the gateway.
-    cmd.env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    sys::map_fds(
-        &mut cmd,
-        vec![
+    let (out_r, out_w) = pipe_above_stdio()?;
+    let (err_r, err_w) = pipe_above_stdio()?;
+    let null = std::fs::File::open("/dev/null")
+        .and_then(|f| sys::dup_above(f.as_fd(), 10))
+        .map_err(|e| SandboxError::os("open /dev/null", &e))?;
+    let job = SpawnJob {
+        path,
+        maps: vec![
+            (null.as_raw_fd(), 0),
+            (out_w.as_raw_fd(), 1),
+            (err_w.as_raw_fd(), 2),
             (req_r.as_raw_fd(), REQUEST_FD),
             (status_w.as_raw_fd(), STATUS_FD),
         ],
-    );
-    let mut child = spawn_on_spawner_thread(cmd).map_err(|e| match e.kind() {
+    };
+    let pid = spawn_on_spawner_thread(job).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => {
             SandboxError::RunnerNotFound(format!("{} does not exist", runner_path.display()))
         }
         _ => SandboxError::os(&format!("spawn {}", runner_path.display()), &e),
     })?;
-    drop((req_r, status_w));
+    drop((null, out_w, err_w, req_r, status_w));
     let runner = Arc::new(Runner {
-        pid: child.id() as i32,
+        pid,
         state: Mutex::default(),
         changed: Condvar::new(),
     });
@@ -262,7 +278,7 @@ pub fn launch(runner_path: &Path, req: &Request) -> Result<Launched, SandboxErro
     let _ = std::fs::File::from(req_w).write_all(&body);
     Ok(Launched {
         runner,
-        stdout: child.stdout.take(),
-        stderr: child.stderr.take(),
+        stdout: Some(ChildStdout::from(out_r)),
+        stderr: Some(ChildStderr::from(err_r)),
     })
 }

@@ -1,43 +1,36 @@
 //! Export a container as a signed `.ctnr` (see FORMAT.md).
 //!
-//! The layer is scanned (and hashed) first, because the manifest with every file's hash comes
-//! before the content; then each distinct content is streamed once through multi-threaded zstd
-//! into signed (and sealed) chunks. A file is streamed only if its stat still matches the scan
-//! (device, inode, size, mtime), else it is hashed again while read, so the archive never
-//! carries content that disagrees with its manifest. The container is held busy throughout.
+//! One pass over the content: `gather` decides what travels (hashing first only the files that
+//! may share content with another), room is left for the head, each distinct content is read
+//! once — hashed on the way when its hash is not known yet — and streamed through
+//! multi-threaded zstd into signed (and sealed) chunks; then the manifest, now complete, is
+//! signed and written into the room at the start. A file whose stat no longer matches the scan
+//! is refused (ECHANGED) rather than carried with a hash it may not have. The container is held
+//! busy throughout.
 //!
 //! The archive is written beside its destination under a hidden name and renamed into place
 //! at the end, so a crash or a cancel never leaves a partial file under the real name.
 
-use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::aead::{new_params, ArchiveKey, DEFAULT_ITERATIONS};
+use super::aead::DEFAULT_ITERATIONS;
 use super::chunks::{from_io, ChunkWriter};
 use super::error::{PackError, Result};
-use super::format::{
-    archive_id, hex, preamble, signed_prefix, write_section, Compression, Header, Signer,
-    DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE,
-};
-use super::layer_scan::scan_layer;
-use super::manifest::{
-    portable, ArchiveManifest, ContainerPart, RuntimePart, Skipped, SnapshotPart, Totals,
-    MANIFEST_VERSION,
-};
+use super::format::{DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE};
+use super::gather::gather;
+use super::head::Head;
+use super::manifest::{Skipped, Totals};
+use super::partial::{absolute_dest, Partial};
 use super::progress::{OnProgress, Phase, Reporter};
 use super::sign::{installation_key, KeyInfo, SigningKey};
-use super::sources::{copy_blob, BlobTable, Source};
-use crate::container::files::{fsync_dir, now_rfc3339, random_hex};
-use crate::container::{self, ContainerConfig, ContainerPaths, DataDir, RuntimeKind};
-use crate::store::Store;
-use crate::walk;
+use super::sources::copy_blob;
+use crate::container::{self, DataDir};
 
 /// What to put in the archive.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -58,7 +51,7 @@ pub struct ExportOptions {
     /// zstd level, 1 to 19 (default 3, like `zstd`).
     #[serde(default)]
     pub level: Option<i32>,
-    /// zstd worker threads (default: one per CPU).
+    /// zstd worker threads (default: one per CPU but one, at least one).
     #[serde(default)]
     pub threads: Option<u32>,
     /// Plaintext bytes per content chunk (default 1 MiB).
@@ -84,76 +77,6 @@ pub struct ExportResult {
     pub files_hashed: u64,
     pub files_reused: u64,
     pub duration_ms: u64,
-}
-
-/// The head of an archive, written; what the content writer needs next.
-pub struct Head {
-    pub archive_id: [u8; 32],
-    pub key: Option<ArchiveKey>,
-    pub header: Header,
-}
-
-/// Write preamble, header, manifest section (sealed when `passphrase` is set) and signature.
-/// Exported for the tests' archive builder, which signs arbitrary manifests with it.
-pub fn write_head(
-    out: &mut impl Write,
-    signer: &SigningKey,
-    manifest_json: &[u8],
-    passphrase: Option<&str>,
-    iterations: u32,
-    level: i32,
-    chunk_size: u32,
-) -> Result<Head> {
-    let encryption = match passphrase {
-        Some(_) => Some(new_params(iterations)?),
-        None => None,
-    };
-    let header = Header {
-        signer: Signer {
-            alg: "ed25519".into(),
-            public_key: hex(&signer.public_key()),
-        },
-        compression: Compression {
-            alg: "zstd".into(),
-            level,
-        },
-        encryption,
-        chunk_size,
-    };
-    let header_json = serde_json::to_vec(&header).map_err(crate::error::CoreError::from)?;
-    let pre = preamble();
-    let key = match (&header.encryption, passphrase) {
-        (Some(params), Some(pass)) => Some(ArchiveKey::derive(
-            pass,
-            params,
-            aad_of(&pre, &header_json),
-        )?),
-        _ => None,
-    };
-    let mut manifest = manifest_json.to_vec();
-    if let Some(k) = &key {
-        k.seal_manifest(&mut manifest)?;
-    }
-    let signed = signed_prefix(&pre, &header_json, &manifest);
-    let sig = signer.sign(&signed);
-    out.write_all(&pre).map_err(write_err)?;
-    write_section(out, &header_json)?;
-    write_section(out, &manifest)?;
-    out.write_all(&sig).map_err(write_err)?;
-    Ok(Head {
-        archive_id: archive_id(&signed),
-        key,
-        header,
-    })
-}
-
-/// The AEAD associated data: a hash of the plaintext preamble and header.
-pub fn aad_of(preamble: &[u8], header_json: &[u8]) -> [u8; 32] {
-    let mut h = blake3::Hasher::new();
-    h.update(b"orbit-ctnr-v1 aad\0");
-    h.update(preamble);
-    h.update(header_json);
-    *h.finalize().as_bytes()
 }
 
 fn write_err(e: io::Error) -> PackError {
@@ -198,15 +121,13 @@ fn check_options(opts: &ExportOptions) -> Result<(i32, u32)> {
     Ok((level, chunk_size))
 }
 
-/// Everything an archive will hold, gathered before a byte is written.
-struct Gathered {
-    manifest: ArchiveManifest,
-    table: BlobTable,
-    store: Option<Store>,
-    skipped: Vec<Skipped>,
-    snapshots: Vec<String>,
-    files_hashed: u64,
-    files_reused: u64,
+/// zstd workers: one per CPU but one, which reads, hashes and signs (at least one, so
+/// compression always runs beside the reading).
+fn workers(opts: &ExportOptions) -> u32 {
+    opts.threads.unwrap_or_else(|| {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+        cpus.saturating_sub(1).max(1)
+    })
 }
 
 /// `export` with a given signing key (tests sign with keys the importer does not trust).
@@ -225,27 +146,29 @@ pub fn export_with(
     let (config, paths) = container::load(data, id)?;
     let _busy = container::lock::lock_busy(id, &paths, "exporting it")?;
     // A restore that a crash interrupted is finished first, so the layer read is a whole one.
-    if paths.dir.join("layer").exists() && data.root().join("store").is_dir() {
+    if data.root().join("store").is_dir() {
         crate::snapshot::swap::recover_locked(data, &paths)?;
     }
     let mut report = Reporter::new(on_progress);
     report.phase(Phase::Scan, 0, 0);
-    let g = gather(data, &config, &paths, signer, opts, on_progress, cancel)?;
+    let mut g = gather(data, &config, &paths, signer, opts, on_progress, cancel)?;
     let totals = g.manifest.totals;
-    let manifest_json = serde_json::to_vec(&g.manifest).map_err(crate::error::CoreError::from)?;
+    let head = Head::new(
+        signer,
+        opts.passphrase.as_deref(),
+        opts.iterations.unwrap_or(DEFAULT_ITERATIONS),
+        level,
+        chunk_size,
+    )?;
+    let planned = serde_json::to_vec(&g.manifest).map_err(crate::error::CoreError::from)?;
+    let head_len = head.len_for(planned.len());
 
     let partial = Partial::create(&dest)?;
+    (&partial.file)
+        .seek(SeekFrom::Start(head_len as u64))
+        .map_err(|e| PackError::io(e, "seek in", &partial.path))?;
     {
         let mut out = BufWriter::with_capacity(1 << 20, &partial.file);
-        let head = write_head(
-            &mut out,
-            signer,
-            &manifest_json,
-            opts.passphrase.as_deref(),
-            opts.iterations.unwrap_or(DEFAULT_ITERATIONS),
-            level,
-            chunk_size,
-        )?;
         report.phase(Phase::Pack, totals.files, totals.bytes);
         let chunks = ChunkWriter::new(
             &mut out,
@@ -255,20 +178,19 @@ pub fn export_with(
             chunk_size,
         );
         let mut z = zstd::stream::write::Encoder::new(chunks, level).map_err(write_err)?;
-        let threads = opts
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
-        if threads > 1 {
-            // libzstd without thread support refuses this; then it compresses on this thread.
-            let _ = z.set_parameter(zstd::stream::raw::CParameter::NbWorkers(threads));
-        }
+        // libzstd without thread support refuses this; then it compresses on this thread.
+        let _ = z.set_parameter(zstd::stream::raw::CParameter::NbWorkers(workers(opts)));
         let mut buf = vec![0u8; 1 << 20];
         let (mut files_done, mut bytes_done) = (0u64, 0u64);
         for i in 0..g.table.blobs.len() {
             if cancel.load(Ordering::Relaxed) {
                 return Err(PackError::Canceled);
             }
-            bytes_done += copy_blob(&g.table, i, g.store.as_ref(), &mut z, &mut buf, cancel)?;
+            let (n, hash) = copy_blob(&g.table, i, g.store.as_ref(), &mut z, &mut buf, cancel)?;
+            if g.table.hashes[i].is_none() {
+                g.table.hashes[i] = hash;
+            }
+            bytes_done += n;
             files_done += g.table.refs[i];
             report.update(files_done, bytes_done);
         }
@@ -276,11 +198,24 @@ pub fn export_with(
         chunks.finish()?;
         out.flush().map_err(write_err)?;
     }
-    let bytes = partial.commit(&dest)?;
+    g.fill_hashes()?;
+    let manifest_json = serde_json::to_vec(&g.manifest).map_err(crate::error::CoreError::from)?;
+    let bytes = head.bytes(signer, &manifest_json)?;
+    if bytes.len() != head_len {
+        return Err(PackError::Core(crate::error::CoreError::new(
+            "EINTERNAL",
+            "the manifest's length changed while the content was written",
+        )));
+    }
+    partial
+        .file
+        .write_all_at(&bytes, 0)
+        .map_err(|e| PackError::io(e, "write", &partial.path))?;
+    let size = partial.commit(&dest)?;
     report.phase(Phase::Done, totals.files, totals.bytes);
     Ok(ExportResult {
         path: dest.display().to_string(),
-        bytes,
+        bytes: size,
         totals,
         signer: KeyInfo::of(&signer.public_key()),
         encrypted: opts.passphrase.is_some(),
@@ -291,269 +226,4 @@ pub fn export_with(
         files_reused: g.files_reused,
         duration_ms: started.elapsed().as_millis() as u64,
     })
-}
-
-/// Scan and hash the layer, and collect the runtime and snapshots the options ask for.
-fn gather(
-    data: &DataDir,
-    config: &ContainerConfig,
-    paths: &ContainerPaths,
-    signer: &SigningKey,
-    opts: &ExportOptions,
-    on_progress: OnProgress<'_>,
-    cancel: &AtomicBool,
-) -> Result<Gathered> {
-    let scan_report = |done: u64, total: u64| {
-        on_progress(super::progress::Progress {
-            phase: Phase::Scan,
-            files_done: done,
-            files_total: total,
-            bytes_done: 0,
-            bytes_total: 0,
-        })
-    };
-    let layer_scan = scan_layer(data, paths, &scan_report, cancel)?;
-    let (layer, mut skipped) = portable(&layer_scan.tree);
-    let mut table = BlobTable::default();
-    let mut files = 0u64;
-    let mut entries = layer.len() as u64;
-    let by_path: HashMap<&str, usize> = layer_scan
-        .tree
-        .entries()
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.path.as_str(), i))
-        .collect();
-    for a in layer.iter().filter(|a| a.kind == "file") {
-        let i = by_path[a.path.as_str()];
-        let e = &layer_scan.tree.entries()[i];
-        let hash = e
-            .hash
-            .ok_or_else(|| PackError::Invalid(format!("{} has no hash", a.path)))?;
-        files += 1;
-        table.add(hash, e.size, || Source::File {
-            path: layer_scan.path_of(i),
-            seen: e.clone(),
-        });
-    }
-
-    let runtime = match config.runtime.kind {
-        RuntimeKind::Native => None,
-        RuntimeKind::Wine => {
-            let rt_id = config.runtime.id.clone().unwrap_or_default();
-            let mut part = RuntimePart {
-                id: rt_id.clone(),
-                wine_version: config.runtime.wine_version.clone().unwrap_or_default(),
-                hash: config.runtime.hash.clone().unwrap_or_default(),
-                included: false,
-                prefix: None,
-            };
-            if opts.include_runtime {
-                let info = crate::runtime::get(data, &rt_id)?;
-                if Some(&info.hash) != config.runtime.hash.as_ref() {
-                    return Err(PackError::Core(crate::error::CoreError::new(
-                        "EBADRUNTIME",
-                        format!(
-                            "runtime {rt_id} does not hold the content container {} names",
-                            config.id
-                        ),
-                    )));
-                }
-                let rt_tree = crate::runtime::tree(data, &rt_id)?;
-                let (prefix, rt_skipped) = portable(&rt_tree);
-                if let Some(s) = rt_skipped.first() {
-                    return Err(PackError::UnsafeEntry(format!(
-                        "runtime {rt_id} holds {}: {}",
-                        s.path, s.reason
-                    )));
-                }
-                let root = crate::runtime::paths(data, &rt_id)?.prefix();
-                for e in rt_tree
-                    .entries()
-                    .iter()
-                    .filter(|e| e.kind == walk::Kind::File)
-                {
-                    let hash = e.hash.ok_or_else(|| {
-                        PackError::Invalid(format!("runtime file {} has no hash", e.path))
-                    })?;
-                    files += 1;
-                    table.add(hash, e.size, || Source::File {
-                        path: root.join(&e.path),
-                        seen: e.clone(),
-                    });
-                }
-                entries += prefix.len() as u64;
-                part.included = true;
-                part.prefix = Some(prefix);
-            }
-            Some(part)
-        }
-    };
-
-    let mut store = None;
-    let mut snapshot_parts = Vec::new();
-    if opts.include_snapshots {
-        for info in crate::snapshot::list(data, &config.id)? {
-            let s = store.get_or_insert(Store::open(data)?);
-            let tree = crate::snapshot::load_tree(s, &info.tree)?;
-            let (part_entries, part_skipped) = portable(&tree);
-            skipped.extend(part_skipped.into_iter().map(|k| Skipped {
-                path: format!("{}:{}", info.id, k.path),
-                reason: k.reason,
-            }));
-            for a in part_entries.iter().filter(|a| a.kind == "file") {
-                let hash = a.hash.as_deref().and_then(walk::from_hex).ok_or_else(|| {
-                    PackError::Invalid(format!("snapshot file {} has no hash", a.path))
-                })?;
-                files += 1;
-                table.add(hash, a.size, || Source::Object);
-            }
-            entries += part_entries.len() as u64;
-            snapshot_parts.push(SnapshotPart {
-                name: info.id.clone(),
-                meta: serde_json::to_value(&info).map_err(crate::error::CoreError::from)?,
-                tree: part_entries,
-            });
-        }
-    }
-
-    let capture_manifest = match fs::read(paths.manifest()) {
-        Ok(bytes) => Some(serde_json::from_slice(&bytes).map_err(crate::error::CoreError::from)?),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => return Err(PackError::io(e, "read", &paths.manifest())),
-    };
-    let yaml = fs::read_to_string(paths.config())
-        .map_err(|e| PackError::io(e, "read", &paths.config()))?;
-    let totals = Totals {
-        entries,
-        files,
-        blobs: table.blobs.len() as u64,
-        bytes: table.bytes(),
-    };
-    let snapshots = snapshot_parts.iter().map(|s| s.name.clone()).collect();
-    let manifest = ArchiveManifest {
-        format_version: MANIFEST_VERSION,
-        created_at: now_rfc3339(),
-        signer: hex(&signer.public_key()),
-        container: ContainerPart {
-            yaml,
-            capture_manifest,
-        },
-        layer,
-        runtime,
-        snapshots: snapshot_parts,
-        blobs: table.blobs.clone(),
-        totals,
-    };
-    Ok(Gathered {
-        manifest,
-        table,
-        store,
-        skipped,
-        snapshots,
-        files_hashed: layer_scan.files_read,
-        files_reused: layer_scan.files_reused,
-    })
-}
-
-fn absolute_dest(dest: &Path) -> Result<PathBuf> {
-    let dest = if dest.is_absolute() {
-        dest.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map_err(|e| PackError::io(e, "resolve", dest))?
-            .join(dest)
-    };
-    if dest.file_name().is_none() || dest.is_dir() {
-        return Err(PackError::Invalid(format!(
-            "the export destination {} must be a file path",
-            dest.display()
-        )));
-    }
-    Ok(dest)
-}
-
-/// The archive being written beside its destination: `.<name>.partial-<random>`, flocked while
-/// it is written so a later export can tell a dead one from a live one and remove it.
-struct Partial {
-    path: PathBuf,
-    file: File,
-    committed: bool,
-}
-
-const PARTIAL_TAG: &str = ".partial-";
-
-impl Partial {
-    fn create(dest: &Path) -> Result<Partial> {
-        let dir = dest.parent().unwrap_or(Path::new("/"));
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        remove_dead_partials(dir, &name);
-        let path = dir.join(format!(".{name}{PARTIAL_TAG}{}", random_hex(6)));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_CLOEXEC)
-            .open(&path)
-            .map_err(|e| PackError::io(e, "create", &path))?;
-        file.lock().map_err(|e| PackError::io(e, "lock", &path))?;
-        Ok(Partial {
-            path,
-            file,
-            committed: false,
-        })
-    }
-
-    /// fsync, then rename over the destination; returns the archive's size.
-    fn commit(mut self, dest: &Path) -> Result<u64> {
-        self.file
-            .sync_all()
-            .map_err(|e| PackError::io(e, "sync", &self.path))?;
-        let bytes = self
-            .file
-            .metadata()
-            .map_err(|e| PackError::io(e, "stat", &self.path))?
-            .len();
-        fs::set_permissions(
-            &self.path,
-            std::os::unix::fs::PermissionsExt::from_mode(0o644),
-        )
-        .map_err(|e| PackError::io(e, "chmod", &self.path))?;
-        fs::rename(&self.path, dest).map_err(|e| PackError::io(e, "rename into place", dest))?;
-        self.committed = true;
-        if let Some(dir) = dest.parent() {
-            fsync_dir(dir).map_err(|e| PackError::io(e, "sync", dir))?;
-        }
-        Ok(bytes)
-    }
-}
-
-impl Drop for Partial {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// Remove `.<name>.partial-*` files in `dir` that no live export holds.
-fn remove_dead_partials(dir: &Path, name: &str) {
-    let prefix = format!(".{name}{PARTIAL_TAG}");
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        if !e.file_name().to_string_lossy().starts_with(&prefix) {
-            continue;
-        }
-        let Ok(f) = OpenOptions::new().read(true).open(e.path()) else {
-            continue;
-        };
-        if f.try_lock().is_ok() {
-            let _ = fs::remove_file(e.path());
-        }
-    }
 }

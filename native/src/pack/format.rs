@@ -43,6 +43,9 @@ pub const CHUNK_DOMAIN: &[u8] = b"orbit-ctnr-v1 chunk\0";
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Header {
     pub signer: Signer,
+    /// 32 random bytes (hex) naming this archive; every chunk signature covers them, so no
+    /// chunk of another archive (by the same signer) fits this one.
+    pub archive_id: String,
     pub compression: Compression,
     /// None: the manifest and content are plaintext (still signed).
     pub encryption: Option<Encryption>,
@@ -95,6 +98,9 @@ impl Header {
         if self.signer.alg != "ed25519" {
             return bad("signer.alg must be ed25519");
         }
+        if unhex(&self.archive_id, 32).is_none() {
+            return bad("archiveId must be 32 bytes of hex");
+        }
         if self.compression.alg != "zstd" {
             return bad("compression.alg must be zstd");
         }
@@ -107,6 +113,15 @@ impl Header {
             }
         }
         Ok(())
+    }
+
+    /// The archive id as bytes (checked by `check`).
+    pub fn archive_id(&self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        if let Some(b) = unhex(&self.archive_id, 32) {
+            out.copy_from_slice(&b);
+        }
+        out
     }
 
     /// Most payload bytes one chunk record may carry.
@@ -261,8 +276,8 @@ pub fn read_chunk(r: &mut impl Read, max_payload: u32) -> Result<Option<ChunkRec
     }))
 }
 
-/// What a chunk's signature covers: the archive it belongs to, its position, its flags and a
-/// hash of its payload (so signing costs the same for any chunk size).
+/// What a chunk's signature covers: the archive it belongs to (the header's `archiveId`), its
+/// position, its flags and a hash of its payload (so signing costs the same for any size).
 pub fn chunk_message(archive_id: &[u8; 32], index: u64, flags: u8, payload: &[u8]) -> Vec<u8> {
     let mut m = Vec::with_capacity(CHUNK_DOMAIN.len() + 32 + 8 + 1 + 4 + 32);
     m.extend_from_slice(CHUNK_DOMAIN);
@@ -285,11 +300,6 @@ pub fn signed_prefix(preamble: &[u8], header: &[u8], manifest: &[u8]) -> Vec<u8>
     m.extend_from_slice(&(manifest.len() as u32).to_be_bytes());
     m.extend_from_slice(manifest);
     m
-}
-
-/// The id that binds chunks to their archive: BLAKE3 of the signed prefix.
-pub fn archive_id(signed_prefix: &[u8]) -> [u8; 32] {
-    *blake3::hash(signed_prefix).as_bytes()
 }
 
 /// Lowercase hex of any bytes.

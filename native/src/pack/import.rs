@@ -23,14 +23,14 @@ use serde::{Deserialize, Serialize};
 use super::aead::ArchiveKey;
 use super::chunks::{spawn_reader, ChunkSource, PlaintextHook};
 use super::error::{PackError, Result};
-use super::export::aad_of;
 use super::format::{
-    archive_id, read_err, read_preamble, read_section, signed_prefix, unhex, Header,
-    MAX_HEADER_LEN, MAX_MANIFEST_LEN, SIG_LEN,
+    read_err, read_preamble, read_section, signed_prefix, unhex, Header, MAX_HEADER_LEN,
+    MAX_MANIFEST_LEN, SIG_LEN,
 };
+use super::head::aad_of;
 use super::manifest::{ArchiveManifest, RuntimePart, Totals};
 use super::progress::{OnProgress, Phase, Reporter};
-use super::sign::{fingerprint, is_trusted, trust, verify, KeyInfo};
+use super::sign::{fingerprint, is_trusted, is_weak_key, trust, verify, KeyInfo};
 use super::snapshots_in::{move_objects, write_snapshots, StoreSink};
 use super::staging::{lock_id, Staging};
 use super::unpack::{content_err, layer_owner, targets_of, write_blobs, BlobSink, TreeWriter};
@@ -149,6 +149,11 @@ pub fn open_head(
     let public_key: [u8; 32] = unhex(&header.signer.public_key, 32)
         .and_then(|k| k.try_into().ok())
         .ok_or_else(|| PackError::BadSig("the archive is unsigned (no valid signer key)".into()))?;
+    if is_weak_key(&public_key) {
+        return Err(PackError::BadSig(
+            "the archive's signer key is a small-order key that anyone can sign with: the signature proves nothing".into(),
+        ));
+    }
     let signed = signed_prefix(&pre, &header_json, &manifest_bytes);
     if !verify(&public_key, &signed, &sig) {
         return Err(PackError::BadSig(
@@ -174,12 +179,13 @@ pub fn open_head(
             Some(Arc::new(key))
         }
     };
+    let archive_id = header.archive_id();
     let manifest: ArchiveManifest = serde_json::from_slice(&manifest_json)
         .map_err(|e| PackError::BadArchive(format!("the archive manifest is not valid: {e}")))?;
     Ok(Opened {
         header,
         public_key,
-        archive_id: archive_id(&signed),
+        archive_id,
         key,
         manifest,
         trusted,

@@ -1,8 +1,9 @@
 //! What an export carries of a container's layer: `layer/upper`, flattened over the frozen
-//! layers of a clone (the same view snapshots record, see snapshot::layer), with every regular
-//! file hashed. Hashes the last snapshot's scan proves (same size, times, inode) are reused
-//! without reading; the rest are read in parallel, each opened without following links and
-//! checked against what the scan saw.
+//! layers of a clone (the same view snapshots record, see snapshot::layer). Hashes the last
+//! snapshot's scan proves (same size, times, inode) are taken without reading; `prehash` reads
+//! the files an export must hash before it streams (those that may share content with another
+//! file), in parallel, each opened without following links and checked against the scan. The
+//! other files are hashed while they are streamed.
 
 use std::fs::OpenOptions;
 use std::io::{self, Read};
@@ -37,9 +38,9 @@ impl Layer {
     }
 }
 
-/// Scan and hash the layer of the container at `paths`. The content store is only opened when
-/// the layer has frozen layers or a stat cache, so exporting writes nothing into a data dir
-/// that has no store yet.
+/// Scan the layer of the container at `paths`, with the hashes the stat cache proves. The
+/// content store is only opened when the layer has frozen layers or a stat cache, so exporting
+/// writes nothing into a data dir that has no store yet.
 pub fn scan_layer(
     data: &DataDir,
     paths: &ContainerPaths,
@@ -61,46 +62,54 @@ pub fn scan_layer(
     let cache = store.as_ref().and_then(|s| stat_cache(s, &ldir));
     let scanned = scan_roots(roots, &|n| on_files(0, n), cancel)?;
     let mut entries = scanned.entries;
-    let (mut reused, mut jobs) = (0u64, Vec::new());
-    for (i, e) in entries.iter_mut().enumerate() {
+    let mut reused = 0u64;
+    for e in entries.iter_mut() {
         if e.kind != Kind::File || e.whiteout {
             continue;
         }
-        match cache.as_ref().and_then(|c| c.reusable_hash(e)) {
-            Some(h) => {
-                e.hash = Some(h);
-                reused += 1;
-            }
-            None => jobs.push(i),
+        if let Some(h) = cache.as_ref().and_then(|c| c.reusable_hash(e)) {
+            e.hash = Some(h);
+            reused += 1;
         }
-    }
-    jobs.sort_by_key(|&i| std::cmp::Reverse(entries[i].size));
-    let done = AtomicU64::new(0);
-    let hashes: Vec<(usize, [u8; 32])> = {
-        let (entries, roots, sources) = (&entries, &scanned.roots, &scanned.sources);
-        jobs.par_iter()
-            .map_init(
-                || vec![0u8; 256 * 1024],
-                |buf, &i| {
-                    let path = roots[sources[i] as usize].join(&entries[i].path);
-                    let h = hash_expected(&path, &entries[i], buf, cancel)?;
-                    on_files(done.fetch_add(1, Ordering::Relaxed) + 1, jobs.len() as u64);
-                    Ok((i, h))
-                },
-            )
-            .collect::<Result<_>>()?
-    };
-    let files_read = hashes.len() as u64;
-    for (i, h) in hashes {
-        entries[i].hash = Some(h);
     }
     Ok(Layer {
         tree: Tree::from_entries(entries)?,
         roots: scanned.roots,
         sources: scanned.sources,
-        files_read,
+        files_read: 0,
         files_reused: reused,
     })
+}
+
+/// Hash the entries at `which` (indices into the layer's tree) in parallel, biggest first.
+pub fn prehash(
+    layer: &mut Layer,
+    which: &[usize],
+    on_files: &(dyn Fn(u64, u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<()> {
+    let mut jobs = which.to_vec();
+    let entries = layer.tree.entries();
+    jobs.sort_by_key(|&i| std::cmp::Reverse(entries[i].size));
+    let done = AtomicU64::new(0);
+    let hashes: Vec<(usize, [u8; 32])> = jobs
+        .par_iter()
+        .map_init(
+            || vec![0u8; 256 * 1024],
+            |buf, &i| {
+                let h = hash_expected(&layer.path_of(i), &entries[i], buf, cancel)?;
+                on_files(done.fetch_add(1, Ordering::Relaxed) + 1, jobs.len() as u64);
+                Ok((i, h))
+            },
+        )
+        .collect::<Result<_>>()?;
+    layer.files_read += hashes.len() as u64;
+    let mut all = std::mem::take(&mut layer.tree).into_entries();
+    for (i, h) in hashes {
+        all[i].hash = Some(h);
+    }
+    layer.tree = Tree::from_entries(all)?;
+    Ok(())
 }
 
 /// The error for a file that is not what the scan saw.

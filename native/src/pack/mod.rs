@@ -11,7 +11,11 @@
 //! - `validate`: the importer's judgement of a manifest (paths, kinds, caps);
 //! - `layer_scan`: the layer an export carries (flattened over a clone's frozen layers, hashed
 //!   with the last snapshot's stat cache);
+//! - `gather`: what an export carries, decided before it writes (hashing first only files that
+//!   may share content);
+//! - `head`: the head (header, manifest section, signature), planned first, written last;
 //! - `sources`: the export's blob table and the copy of each blob into the compressor;
+//! - `partial`: the archive file being written, renamed into place when whole;
 //! - `unpack`: executing a validated plan under a work folder, verifying every byte;
 //! - `snapshots_in`: snapshots from an archive into the store and the new container;
 //! - `staging`: work folders and locks under `<data>/tmp/`;
@@ -22,9 +26,12 @@ mod chunks;
 mod error;
 mod export;
 pub mod format;
+mod gather;
+mod head;
 mod import;
 mod layer_scan;
 pub mod manifest;
+mod partial;
 mod progress;
 pub mod sign;
 mod snapshots_in;
@@ -37,7 +44,8 @@ pub mod validate;
 pub use aead::{ArchiveKey, DEFAULT_ITERATIONS, MAX_ITERATIONS, MIN_ITERATIONS};
 pub use chunks::{ChunkSource, ChunkWriter, PlaintextHook};
 pub use error::PackError;
-pub use export::{export, export_with, write_head, ExportOptions, ExportResult, Head};
+pub use export::{export, export_with, ExportOptions, ExportResult};
+pub use head::{write_head, Head};
 pub use import::{
     import, inspect, open_head, ImportOptions, ImportResult, ImportedRuntime, Inspection, Opened,
     RuntimeSource, MAX_WINDOW_LOG,

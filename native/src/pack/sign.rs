@@ -66,11 +66,52 @@ impl SigningKey {
     }
 }
 
-/// Whether `sig` is `public_key`'s signature of `message`.
+/// Encodings of the points of small order (libsodium's blocklist; compared without the sign
+/// bit of x, the top bit of the last byte). For such a "public key", signatures can be made
+/// without any private key (ring's Ed25519 accepts an all-zero key and signature), so a key
+/// anyone can sign with must never count as a signer, let alone be trusted.
+const SMALL_ORDER: [[u8; 32]; 7] = {
+    let mut l = [[0u8; 32]; 7];
+    // 1 (order 1); 0 (order 4) stays all zero.
+    l[1][0] = 1;
+    l[2] = [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ];
+    l[3] = [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
+    ];
+    // p - 1 (order 2), p (= 0) and p + 1 (= 1): 0xec / 0xed / 0xee, then 0xff..., 0x7f.
+    let mut i = 4;
+    while i < 7 {
+        let mut j = 1;
+        while j < 31 {
+            l[i][j] = 0xff;
+            j += 1;
+        }
+        l[i][0] = 0xec + (i as u8 - 4);
+        l[i][31] = 0x7f;
+        i += 1;
+    }
+    l
+};
+
+/// Whether `public_key` is a point of small order (see SMALL_ORDER).
+pub fn is_weak_key(public_key: &[u8; 32]) -> bool {
+    SMALL_ORDER
+        .iter()
+        .any(|bad| public_key[..31] == bad[..31] && (public_key[31] & 0x7f) == bad[31])
+}
+
+/// Whether `sig` is `public_key`'s signature of `message`. A small-order key never verifies.
 pub fn verify(public_key: &[u8; 32], message: &[u8], sig: &[u8]) -> bool {
-    UnparsedPublicKey::new(&ED25519, public_key)
-        .verify(message, sig)
-        .is_ok()
+    !is_weak_key(public_key)
+        && UnparsedPublicKey::new(&ED25519, public_key)
+            .verify(message, sig)
+            .is_ok()
 }
 
 /// A short form of a public key for people to compare: the first 16 bytes of a BLAKE3 of it,
@@ -105,12 +146,17 @@ impl KeyInfo {
     }
 }
 
-/// Parse a hex public key (EINVAL otherwise).
+/// Parse a hex public key (EINVAL otherwise, and for a small-order key nobody owns).
 pub fn parse_public_key(s: &str) -> Result<[u8; 32]> {
     let bytes = unhex(&s.to_ascii_lowercase(), 32)
         .ok_or_else(|| PackError::Invalid(format!("a public key is 64 hex digits, got {s:?}")))?;
     let mut out = [0u8; 32];
     out.copy_from_slice(&bytes);
+    if is_weak_key(&out) {
+        return Err(PackError::Invalid(format!(
+            "{s} is a small-order key that anyone can sign with; it cannot be trusted"
+        )));
+    }
     Ok(out)
 }
 
@@ -189,6 +235,11 @@ pub fn is_trusted(data: &DataDir, public_key: &[u8; 32]) -> Result<bool> {
 
 /// Add a key to the trust store (idempotent).
 pub fn trust(data: &DataDir, public_key: &[u8; 32]) -> Result<KeyInfo> {
+    if is_weak_key(public_key) {
+        return Err(PackError::Invalid(
+            "a small-order key that anyone can sign with cannot be trusted".into(),
+        ));
+    }
     let dir = trusted_dir(data);
     mkdir_all(&dir, 0o700)?;
     let path = dir.join(format!("{}.pub", hex(public_key)));

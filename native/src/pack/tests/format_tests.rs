@@ -152,6 +152,7 @@ fn header_fields_are_checked_after_the_signature() {
     let key = &b.signer;
     let header = serde_json::json!({
         "signer": { "alg": "ed25519", "publicKey": format::hex(&key.public_key()) },
+        "archiveId": "11".repeat(32),
         "compression": { "alg": "lz4", "level": 1 },
         "encryption": null,
         "chunkSize": 4096
@@ -169,4 +170,53 @@ fn header_fields_are_checked_after_the_signature() {
         "EBADARCHIVE",
     );
     assert!(e.to_string().contains("zstd"), "{e}");
+}
+
+#[test]
+fn small_order_keys_never_count_as_signers() {
+    use crate::pack::sign::{is_weak_key, verify};
+    use ring::signature::{UnparsedPublicKey, ED25519};
+    // ring alone accepts an all-zero "signature" by the all-zero key for about one message in
+    // four (R + [k]A is the identity when k = 3 mod 4): why the check exists.
+    let zero = [0u8; 32];
+    let accepted: Vec<Vec<u8>> = (0..64u8)
+        .map(|i| vec![i; 10])
+        .filter(|m| {
+            UnparsedPublicKey::new(&ED25519, &zero)
+                .verify(m, &[0u8; 64])
+                .is_ok()
+        })
+        .collect();
+    assert!(!accepted.is_empty(), "ring accepted no forged signature");
+    for m in &accepted {
+        assert!(!verify(&zero, m, &[0u8; 64]));
+    }
+    for k in [
+        zero,
+        {
+            let mut k = zero;
+            k[31] = 0x80;
+            k
+        },
+        {
+            let mut k = zero;
+            k[0] = 1;
+            k
+        },
+    ] {
+        assert!(is_weak_key(&k));
+        let root = TempDir::new("fmt");
+        let data = data_dir(root.path(), "data");
+        assert_code(crate::pack::trust(&data, &k).map(|_| ()), "EINVAL");
+        assert_code(
+            crate::pack::sign::parse_public_key(&format::hex(&k)).map(|_| ()),
+            "EINVAL",
+        );
+    }
+    for _ in 0..50 {
+        assert!(
+            !is_weak_key(&test_key().public_key()),
+            "a real key is never flagged"
+        );
+    }
 }

@@ -4,8 +4,9 @@
 //!
 //! Content identity needs hashes, but reading every file twice (once to hash, once to stream)
 //! is what made exports slow. So only files that could share content with another file — the
-//! same size as some other file — are hashed first; every other file is its own blob, and its
-//! hash is learnt while it is streamed and filled into the manifest afterwards (see head.rs).
+//! same size as some other file, and for big files also the same first and last 64 KiB — are
+//! hashed first; every other file is its own blob, and its hash is learnt while it is streamed
+//! and filled into the manifest afterwards (see head.rs).
 //! Hashes the stat cache, the runtime's tree or the store already know are never recomputed.
 
 use std::collections::HashMap;
@@ -13,10 +14,12 @@ use std::fs;
 use std::io;
 use std::sync::atomic::AtomicBool;
 
+use rayon::prelude::*;
+
 use super::error::{PackError, Result};
 use super::export::ExportOptions;
 use super::format::hex;
-use super::layer_scan::{prehash, scan_layer};
+use super::layer_scan::{prehash, quick_digest, scan_layer, QUICK_SPAN};
 use super::manifest::{
     portable, ArchiveEntry, ArchiveManifest, ContainerPart, RuntimePart, Skipped, SnapshotPart,
     Totals, MANIFEST_VERSION,
@@ -171,28 +174,61 @@ pub fn gather(
     for &i in &layer_files {
         *sizes.entry(layer_scan.tree.entries()[i].size).or_default() += 1;
     }
+    let mut other_known_sizes = Vec::new();
     if opts.include_runtime && config.runtime.kind == RuntimeKind::Wine {
         if let Some(id) = &config.runtime.id {
             for e in crate::runtime::tree(data, id)?.entries() {
                 if e.kind == Kind::File {
-                    *sizes.entry(e.size).or_default() += 1;
+                    other_known_sizes.push(e.size);
                 }
             }
         }
     }
     for (entries, _) in &known {
-        for e in entries.iter().filter(|e| e.kind == "file") {
-            *sizes.entry(e.size).or_default() += 1;
+        other_known_sizes.extend(entries.iter().filter(|e| e.kind == "file").map(|e| e.size));
+    }
+    for s in &other_known_sizes {
+        *sizes.entry(*s).or_default() += 1;
+    }
+    let known_sizes: std::collections::HashSet<u64> = layer_files
+        .iter()
+        .map(|&i| &layer_scan.tree.entries()[i])
+        .filter(|e| e.hash.is_some())
+        .map(|e| e.size)
+        .chain(other_known_sizes)
+        .collect();
+    let mut need = Vec::new();
+    let mut maybe = Vec::new();
+    for &i in &layer_files {
+        let e = &layer_scan.tree.entries()[i];
+        if e.hash.is_some() || e.size == 0 || sizes[&e.size] == 1 {
+            continue;
+        }
+        if known_sizes.contains(&e.size) || e.size <= 2 * QUICK_SPAN {
+            need.push(i);
+        } else {
+            maybe.push(i);
         }
     }
-    let need: Vec<usize> = layer_files
-        .iter()
-        .copied()
-        .filter(|&i| {
-            let e = &layer_scan.tree.entries()[i];
-            e.hash.is_none() && e.size > 0 && sizes[&e.size] > 1
+    // Big files that share a size only with other unhashed files: their first and last bytes
+    // tell most of them apart without reading them whole.
+    let quick: Vec<(usize, [u8; 32])> = maybe
+        .par_iter()
+        .map(|&i| {
+            Ok((
+                i,
+                quick_digest(&layer_scan.path_of(i), &layer_scan.tree.entries()[i])?,
+            ))
         })
-        .collect();
+        .collect::<Result<_>>()?;
+    let mut groups: HashMap<(u64, [u8; 32]), Vec<usize>> = HashMap::new();
+    for (i, q) in quick {
+        groups
+            .entry((layer_scan.tree.entries()[i].size, q))
+            .or_default()
+            .push(i);
+    }
+    need.extend(groups.into_values().filter(|g| g.len() > 1).flatten());
     prehash(&mut layer_scan, &need, &scan_report, cancel)?;
 
     let (mut layer, mut skipped) = portable_unhashed(&layer_scan.tree);

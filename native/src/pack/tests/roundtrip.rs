@@ -731,3 +731,36 @@ fn a_clone_exports_its_layer_flattened_over_its_frozen_layers() {
     assert_eq!(read("dir/shadowed.txt"), "new");
     assert_eq!(read("top.txt"), "from the upper");
 }
+
+#[test]
+fn equal_sizes_are_told_apart_and_equal_contents_travel_once() {
+    let root = TempDir::new("rt");
+    let (a, b) = (data_dir(root.path(), "a"), data_dir(root.path(), "b"));
+    let upper = native_container(&a, "app");
+    let big = super::noise(5, 1_000_000);
+    let mut middle = big.clone();
+    middle[500_000] ^= 1; // same size, same ends, other content
+    let mut start = big.clone();
+    start[0] ^= 1; // same size, other first bytes
+    for (name, data) in [
+        ("a.bin", &big),
+        ("b.bin", &big),
+        ("c.bin", &middle),
+        ("d.bin", &start),
+    ] {
+        fs::write(upper.join(name), data).unwrap();
+    }
+    fs::write(upper.join("small1"), b"same").unwrap();
+    fs::write(upper.join("small2"), b"same").unwrap();
+    fs::write(upper.join("small3"), b"diff").unwrap();
+    fs::write(upper.join("unique"), super::noise(6, 777_777)).unwrap();
+    let key = test_key();
+    let dest = root.path().join("app.ctnr");
+    let out = export_quiet(&a, "app", &dest, &opts(), &key);
+    assert_eq!((out.totals.files, out.totals.blobs), (8, 6), "{out:?}");
+    let r = import_simple(&b, &dest, &trusting()).unwrap();
+    assert_eq!(
+        layer_listing(&b.container(&r.container.config.id).unwrap().upper()),
+        layer_listing(&upper)
+    );
+}

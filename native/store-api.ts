@@ -271,18 +271,23 @@ export function cloneContainer(
 }
 
 /**
- * The sandbox prefix of a Wine container, its frozen layers included (a clone stacks them
- * between its upper dir and the runtime): `{ mode: 'overlay', lower: 'A:B:runtime', upper, work }`.
- * Use instead of `containerPrefix` for containers that may be clones.
+ * The sandbox prefix of a container, its frozen layers included (a clone stacks them between its
+ * upper dir and the runtime): `{ mode: 'overlay', lower: 'A:B:runtime', upper, work }`; a native
+ * container that stacks nothing is bound as it is. Use instead of `containerPrefix`, which does not
+ * know about clones.
  */
 export async function layerPrefix(
   dataDir: string,
   c: ContainerInfo,
-): Promise<{ mode: 'overlay'; lower: string; upper: string; work: string }> {
-  return {
-    mode: 'overlay',
-    lower: await store().containerLowerdir(dataDir, c.id),
-    upper: join(c.path, 'layer', 'upper'),
-    work: join(c.path, 'layer', 'work'),
+): Promise<{ mode: 'overlay'; lower: string; upper: string; work: string } | { mode: 'bind'; path: string }> {
+  const upper = join(c.path, 'layer', 'upper')
+  try {
+    const lower = await store().containerLowerdir(dataDir, c.id)
+    return { mode: 'overlay', lower, upper, work: join(c.path, 'layer', 'work') }
+  } catch (e) {
+    // A native container without frozen layers has no lower dir: its layer is its whole prefix.
+    if (c.runtime.kind === 'native' && (e as { code?: string }).code === 'EINVAL')
+      return { mode: 'bind', path: upper }
+    throw e
   }
 }

@@ -330,6 +330,12 @@ pub fn clone_until(
         return Err(StoreError::Canceled);
     }
     let info = container::get(data, &new_id)?;
+    // Two clones racing for one id: the loser's staged folder was dropped at publish time.
+    if info.config.created_at != new_config.created_at {
+        return Err(StoreError::Exists(format!(
+            "a container with id {new_id:?} appeared while it was being cloned"
+        )));
+    }
     Ok(Cloned {
         container: info,
         frozen_layer: freeze,

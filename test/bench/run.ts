@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run.
 import { type Bench, type BenchResult, printResults } from './harness.ts'
+import { pack } from './pack.ts'
 import { sandboxSetup } from './sandbox-setup.ts'
 import { storeBench } from './store.ts'
 import { wineContainers } from './wine-containers.ts'
@@ -8,6 +9,7 @@ const benches: Record<string, Bench> = {
   'sandbox-setup': sandboxSetup,
   'wine-containers': wineContainers,
   store: storeBench,
+  pack,
 }
 
 const only = process.argv.slice(2)

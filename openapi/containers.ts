@@ -387,3 +387,30 @@ export const listApps = createRoute({
     ...notFoundResponse,
   },
 })
+
+export const ContainerClone = z.strictObject({ name: ContainerName }).openapi('ContainerClone')
+
+export const cloneContainer = createRoute({
+  operationId: 'cloneContainer',
+  tags: ['containers'],
+  method: 'post',
+  path: '/api/containers/{id}/clone',
+  summary: 'A new container with the same content, at once (content is shared, not copied)',
+  description:
+    'The source must be stopped. Source and clone share their content through a frozen layer; ' +
+    'what either writes afterwards stays its own. The clone has the source’s settings and snapshots.',
+  security: requires('containers:write'),
+  request: {
+    params: ContainerParams,
+    body: { required: true, content: { 'application/json': { schema: ContainerClone } } },
+  },
+  responses: {
+    201: {
+      ...json('The clone', Container),
+      headers: z.object({ Location: z.string().openapi({ example: '/api/containers/acme-copy-1b2c3d' }) }),
+    },
+    ...errorResponses,
+    ...notFoundResponse,
+    ...conflict('The name is taken, or the source is running, installing or busy (ECONFLICT)'),
+  },
+})

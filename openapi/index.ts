@@ -11,8 +11,10 @@ import * as metrics from './metrics.ts'
 import * as passkeys from './passkeys.ts'
 import * as runs from './runs.ts'
 import { securityScheme, securitySchemeName, sessionScheme, sessionSchemeName } from './security.ts'
+import * as snapshots from './snapshots.ts'
 import * as system from './system.ts'
 import * as tokens from './tokens.ts'
+import * as transfer from './transfer.ts'
 import * as users from './users.ts'
 
 export * from './audit.ts'
@@ -29,8 +31,10 @@ export * from './passkeys.ts'
 export * from './roles.ts'
 export * from './runs.ts'
 export * from './security.ts'
+export * from './snapshots.ts'
 export * from './system.ts'
 export * from './tokens.ts'
+export * from './transfer.ts'
 export * from './users.ts'
 
 /** Every route of the contract; the server must register a handler for each, and only these. */
@@ -74,12 +78,22 @@ export const routes = [
   containers.deleteContainer,
   containers.getManifest,
   containers.listApps,
+  containers.cloneContainer,
   installs.startInstall,
   runs.startRun,
   runs.listRuns,
   runs.getRun,
   runs.getRunLog,
   runs.stopRun,
+  snapshots.listSnapshots,
+  snapshots.createSnapshot,
+  snapshots.diffSnapshot,
+  snapshots.restoreSnapshot,
+  snapshots.deleteSnapshot,
+  transfer.startExport,
+  transfer.downloadExport,
+  transfer.deleteExport,
+  transfer.startImport,
 ] as const
 
 export const documentConfig = {
@@ -103,6 +117,8 @@ export function registerComponents(app: OpenAPIHono<any>): void {
   app.openAPIRegistry.register('Event', events.EventEnvelope)
   // A job's result is untyped in Job; name what a container.install job returns.
   app.openAPIRegistry.register('InstallResult', installs.InstallResult)
+  app.openAPIRegistry.register('ExportResult', transfer.ExportResult)
+  app.openAPIRegistry.register('ImportResult', transfer.ImportResult)
 }
 
 /** The OpenAPI document the contract alone describes, independent of any server. */

@@ -47,6 +47,15 @@ export const InstallResult = z
     installer: InstallerRecord,
     summary: InstallSummary,
     apps: z.array(App),
+    snapshots: z.object({
+      before: z
+        .string()
+        .openapi({
+          description: 'Taken (or, retrying a failed install, restored) before',
+          example: '000-base',
+        }),
+      after: z.string().openapi({ example: '001-post-install' }),
+    }),
   })
   .openapi('InstallResult')
 export type InstallResult = z.infer<typeof InstallResult>
@@ -60,7 +69,9 @@ export const startInstall = createRoute({
   description:
     'The body is the installer itself (application/octet-stream), streamed to disk up to ' +
     '`limits.max_upload_bytes` and hashed. A `container.install` job then runs it in the sandbox ' +
-    'and writes the manifest; the container is `installing` until the job ends, then `ready`, or ' +
+    'and writes the manifest, between snapshots 000-base (NNN-pre-install for a later install) and ' +
+    'NNN-post-install; retrying after a failed install first restores the snapshot taken before it. ' +
+    'The container is `installing` until the job ends, then `ready`, or ' +
     '`failed` when the installer failed or the job was cut short. Progress: job.progress and ' +
     'install.progress events (phase, installer output lines). The job result is an InstallResult.',
   security: requires('containers:write'),

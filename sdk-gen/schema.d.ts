@@ -217,6 +217,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/containers/{id}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new container with the same content, at once (content is shared, not copied)
+         * @description The source must be stopped. Source and clone share their content through a frozen layer; what either writes afterwards stays its own. The clone has the source’s settings and snapshots.
+         */
+        post: operations["cloneContainer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/containers/{id}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pack the container into a signed .ctnr (a container.export job); download it when done
+         * @description The container is `busy` while it is packed. The job result (ExportResult) names the download; the file is kept until DELETE /api/exports/{id} or a gateway restart a day later.
+         */
+        post: operations["startExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/containers/{id}/installs": {
         parameters: {
             query?: never;
@@ -228,7 +268,7 @@ export interface paths {
         put?: never;
         /**
          * Upload an installer and capture its install into the container (a job)
-         * @description The body is the installer itself (application/octet-stream), streamed to disk up to `limits.max_upload_bytes` and hashed. A `container.install` job then runs it in the sandbox and writes the manifest; the container is `installing` until the job ends, then `ready`, or `failed` when the installer failed or the job was cut short. Progress: job.progress and install.progress events (phase, installer output lines). The job result is an InstallResult.
+         * @description The body is the installer itself (application/octet-stream), streamed to disk up to `limits.max_upload_bytes` and hashed. A `container.install` job then runs it in the sandbox and writes the manifest, between snapshots 000-base (NNN-pre-install for a later install) and NNN-post-install; retrying after a failed install first restores the snapshot taken before it. The container is `installing` until the job ends, then `ready`, or `failed` when the installer failed or the job was cut short. Progress: job.progress and install.progress events (phase, installer output lines). The job result is an InstallResult.
          */
         post: operations["startInstall"];
         delete?: never;
@@ -275,6 +315,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/containers/{id}/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The container's snapshots, oldest first */
+        get: operations["listSnapshots"];
+        put?: never;
+        /**
+         * Snapshot the container's layer and registry (a container.snapshot job)
+         * @description The container must be stopped; it is `busy` while the job runs. An unchanged layer costs only stat calls. The job result is the Snapshot. Installs take 000-base and NNN-post-install by themselves.
+         */
+        post: operations["createSnapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/containers/{id}/snapshots/{snapshot}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a snapshot (the content store keeps what other snapshots still share) */
+        delete: operations["deleteSnapshot"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/containers/{id}/snapshots/{snapshot}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Files and registry changes from another snapshot (by default its parent) to this one */
+        get: operations["diffSnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/containers/{id}/snapshots/{snapshot}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Roll the container back to a snapshot, atomically (a container.restore job)
+         * @description The container must be stopped; it is `busy` meanwhile and rests afterwards in the state its restored folder implies (`ready` when installed), even if it had failed.
+         */
+        post: operations["restoreSnapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/docs": {
         parameters: {
             query?: never;
@@ -303,6 +418,44 @@ export interface paths {
         get: operations["streamEvents"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/exports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The .ctnr a succeeded export job made */
+        get: operations["downloadExport"];
+        put?: never;
+        post?: never;
+        /** Remove the .ctnr of an export job */
+        delete: operations["deleteExport"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a .ctnr and import it as a new container (a container.import job)
+         * @description The body is the archive (application/octet-stream), streamed to disk up to `limits.max_upload_bytes`. The job verifies the signature before it decrypts or unpacks anything, checks every file, and moves the container into place in one rename. An encrypted archive needs its passphrase in the `Orbit-Passphrase` header. The result is an ImportResult.
+         */
+        post: operations["startImport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -778,6 +931,13 @@ export interface components {
             updatedAt: string;
             version: string | null;
         };
+        ContainerClone: {
+            /**
+             * @description Unique on this gateway; the CLI addresses containers by it
+             * @example acme
+             */
+            name: string;
+        };
         ContainerCreate: {
             /**
              * @example {
@@ -931,6 +1091,36 @@ export interface components {
              */
             type: string;
         };
+        ExportCreate: {
+            /**
+             * @description Carry the base runtime's files (else the importer finds or remakes it)
+             * @default false
+             */
+            includeRuntime: boolean;
+            /**
+             * @description Carry the snapshots too
+             * @default false
+             */
+            includeSnapshots: boolean;
+            /** @description Encrypt with this passphrase (AES-256-GCM); never stored, never in the job */
+            passphrase?: string;
+        };
+        ExportResult: {
+            bytes: number;
+            containerId: string;
+            /**
+             * @description Where to GET the .ctnr
+             * @example /api/exports/…
+             */
+            download: string;
+            encrypted: boolean;
+            runtimeIncluded: boolean;
+            signer: components["schemas"]["Signer"];
+            /** @description Layer entries left out (links to the host, fifos, devices) */
+            skipped: number;
+            snapshots: string[];
+            totals: components["schemas"]["PackTotals"];
+        };
         FileChange: {
             blake3: string | null;
             /** @enum {string} */
@@ -947,6 +1137,28 @@ export interface components {
         Health: {
             /** @enum {string} */
             status: "ok";
+        };
+        ImportAccepted: {
+            archive: {
+                blake3: string;
+                size: number;
+            };
+            job: components["schemas"]["Job"];
+        };
+        ImportResult: {
+            container: components["schemas"]["Container"];
+            /** @description Where the base runtime came from */
+            runtime: {
+                id: string;
+                /** @enum {string} */
+                source: "local" | "archive" | "created";
+            } | null;
+            signer: components["schemas"]["Signer"];
+            /** @description Entries whose setuid/world-writable bits were removed */
+            stripped: number;
+            totals: components["schemas"]["PackTotals"];
+            /** @description This import added the signer to the trusted keys */
+            trustedNow: boolean;
         };
         InstallAccepted: {
             installer: {
@@ -972,6 +1184,15 @@ export interface components {
             apps: components["schemas"]["App"][];
             containerId: string;
             installer: components["schemas"]["InstallerRecord"];
+            snapshots: {
+                /** @example 001-post-install */
+                after: string;
+                /**
+                 * @description Taken (or, retrying a failed install, restored) before
+                 * @example 000-base
+                 */
+                before: string;
+            };
             summary: components["schemas"]["InstallSummary"];
         };
         InstallSummary: {
@@ -1115,6 +1336,12 @@ export interface components {
          * @enum {string}
          */
         NetworkPolicy: "none" | "host";
+        PackTotals: {
+            blobs: number;
+            bytes: number;
+            entries: number;
+            files: number;
+        };
         Passkey: {
             backedUp: boolean;
             /** Format: date-time */
@@ -1223,6 +1450,128 @@ export interface components {
             /** @enum {string} */
             via: "session" | "token" | "admin-token";
         };
+        Signer: {
+            /** @example 1a2b:3c4d:5e6f:… */
+            fingerprint: string;
+            publicKey: string;
+        };
+        Snapshot: {
+            bytes: number;
+            /** Format: date-time */
+            createdAt: string;
+            entries: number;
+            files: number;
+            /**
+             * @description `<seq>-<label>`
+             * @example 001-post-install
+             */
+            id: string;
+            label: string;
+            /** @description The snapshot the layer descended from (the previous, or the last restored) */
+            parent: string | null;
+            seq: number;
+        };
+        SnapshotCreate: {
+            /**
+             * @default manual
+             * @example before-update
+             */
+            label: string;
+        };
+        /** @description What changed from one snapshot to another, in the container's merged view */
+        SnapshotDiff: {
+            files: {
+                added: {
+                    hash?: string;
+                    /** @enum {string} */
+                    kind: "file" | "dir" | "symlink" | "other";
+                    linkTarget?: string;
+                    mode: number;
+                    /** @description Relative to the prefix, e.g. drive_c/Program Files/Acme/acme.exe */
+                    path: string;
+                    size: number;
+                }[];
+                changed: {
+                    after: {
+                        hash?: string;
+                        /** @enum {string} */
+                        kind: "file" | "dir" | "symlink" | "other";
+                        linkTarget?: string;
+                        mode: number;
+                        /** @description Relative to the prefix, e.g. drive_c/Program Files/Acme/acme.exe */
+                        path: string;
+                        size: number;
+                    };
+                    before: {
+                        hash?: string;
+                        /** @enum {string} */
+                        kind: "file" | "dir" | "symlink" | "other";
+                        linkTarget?: string;
+                        mode: number;
+                        /** @description Relative to the prefix, e.g. drive_c/Program Files/Acme/acme.exe */
+                        path: string;
+                        size: number;
+                    };
+                    path: string;
+                    reasons: string[];
+                }[];
+                removed: {
+                    hash?: string;
+                    /** @enum {string} */
+                    kind: "file" | "dir" | "symlink" | "other";
+                    linkTarget?: string;
+                    mode: number;
+                    /** @description Relative to the prefix, e.g. drive_c/Program Files/Acme/acme.exe */
+                    path: string;
+                    size: number;
+                }[];
+            };
+            from: string;
+            registry: {
+                keysAdded: string[];
+                keysRemoved: string[];
+                valuesAdded: {
+                    key: string;
+                    value: {
+                        data: string | number | string[];
+                        name: string;
+                        raw_type?: number;
+                        type: string;
+                    };
+                }[];
+                valuesChanged: {
+                    key: string;
+                    new: {
+                        data: string | number | string[];
+                        name: string;
+                        raw_type?: number;
+                        type: string;
+                    };
+                    old: {
+                        data: string | number | string[];
+                        name: string;
+                        raw_type?: number;
+                        type: string;
+                    };
+                }[];
+                valuesRemoved: {
+                    key: string;
+                    value: {
+                        data: string | number | string[];
+                        name: string;
+                        raw_type?: number;
+                        type: string;
+                    };
+                }[];
+            };
+            to: string;
+        };
+        SnapshotJob: {
+            job: components["schemas"]["Job"];
+        };
+        SnapshotList: {
+            items: components["schemas"]["Snapshot"][];
+        };
         SystemInfo: {
             /** @description Runtime facts reported by the native core */
             core: {
@@ -1257,6 +1606,9 @@ export interface components {
              * @example 0.1.0
              */
             version: string;
+        };
+        TransferJob: {
+            job: components["schemas"]["Job"];
         };
         User: {
             /** Format: date-time */
@@ -2710,6 +3062,225 @@ export interface operations {
             };
         };
     };
+    cloneContainer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Container id or name */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContainerClone"];
+            };
+        };
+        responses: {
+            /** @description The clone */
+            201: {
+                headers: {
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Container"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials were presented */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the scope this route requires (EFORBIDDEN), the CSRF token is missing or wrong (ECSRF), or a recent passkey confirmation is needed (ESTEP_UP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The name is taken, or the source is running, installing or busy (ECONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has an unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the gateway logged it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Container id or name */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportCreate"];
+            };
+        };
+        responses: {
+            /** @description The job that packs it */
+            202: {
+                headers: {
+                    /** @description The job */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferJob"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials were presented */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the scope this route requires (EFORBIDDEN), the CSRF token is missing or wrong (ECSRF), or a recent passkey confirmation is needed (ESTEP_UP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The container is running, installing or busy (ECONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has an unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the gateway logged it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     startInstall: {
         parameters: {
             query: {
@@ -3127,6 +3698,520 @@ export interface operations {
             };
         };
     };
+    listSnapshots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Container id or name */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The snapshots */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotList"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials were presented */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the scope this route requires (EFORBIDDEN), the CSRF token is missing or wrong (ECSRF), or a recent passkey confirmation is needed (ESTEP_UP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has an unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the gateway logged it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Container id or name */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SnapshotCreate"];
+            };
+        };
+        responses: {
+            /** @description The job that takes the snapshot */
+            202: {
+                headers: {
+                    /** @description The job */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotJob"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials were presented */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the scope this route requires (EFORBIDDEN), the CSRF token is missing or wrong (ECSRF), or a recent passkey confirmation is needed (ESTEP_UP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The container is running, installing or busy (ECONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has an unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the gateway logged it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Container id or name */
+                id: string;
+                snapshot: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `errors` names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials were presented */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the scope this route requires (EFORBIDDEN), the CSRF token is missing or wrong (ECSRF), or a recent passkey confirmation is needed (ESTEP_UP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The container is busy (ECONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has an unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the gateway logged it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    diffSnapshot: {
+        parameters: {
+            query?: {
+                /** @description Default: the snapshot's parent */
+                from?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Container id or name */
+                id: string;
+                snapshot: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The differences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotDiff"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials were presented */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the scope this route requires (EFORBIDDEN), the CSRF token is missing or wrong (ECSRF), or a recent passkey confirmation is needed (ESTEP_UP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has an unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the gateway logged it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restoreSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Container id or name */
+                id: string;
+                snapshot: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job that restores it */
+            202: {
+                headers: {
+                    /** @description The job */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotJob"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials were presented */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the scope this route requires (EFORBIDDEN), the CSRF token is missing or wrong (ECSRF), or a recent passkey confirmation is needed (ESTEP_UP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The container is running, installing or busy (ECONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has an unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the gateway logged it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getApiDocs: {
         parameters: {
             query?: never;
@@ -3204,6 +4289,309 @@ export interface operations {
             };
             /** @description The credentials lack the scope this route requires (EFORBIDDEN), the CSRF token is missing or wrong (ECSRF), or a recent passkey confirmation is needed (ESTEP_UP) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has an unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the gateway logged it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    downloadExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The export job’s id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The request is invalid; `errors` names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials were presented */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the scope this route requires (EFORBIDDEN), the CSRF token is missing or wrong (ECSRF), or a recent passkey confirmation is needed (ESTEP_UP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The export job has not succeeded (ECONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has an unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the gateway logged it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The export job’s id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `errors` names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials were presented */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the scope this route requires (EFORBIDDEN), the CSRF token is missing or wrong (ECSRF), or a recent passkey confirmation is needed (ESTEP_UP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The addressed resource does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body has an unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed sign-ins or token uses from this address; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; the gateway logged it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startImport: {
+        parameters: {
+            query?: {
+                /** @description The new container's name (default: the exported one) */
+                name?: string;
+                /** @description Accept a signer this installation does not trust yet, and trust it from now on. Without it, such an archive fails with EUNTRUSTED naming the signer’s fingerprint. */
+                trust?: boolean;
+            };
+            header?: {
+                /** @description At least 8 characters */
+                "orbit-passphrase"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description The archive was received; the job imports it */
+            202: {
+                headers: {
+                    /** @description The job */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportAccepted"];
+                };
+            };
+            /** @description The request is invalid; `errors` names each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials were presented */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials lack the scope this route requires (EFORBIDDEN), the CSRF token is missing or wrong (ECSRF), or a recent passkey confirmation is needed (ESTEP_UP) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A container with that name exists (ECONFLICT) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -18,8 +18,10 @@ import { jobRoutes } from './routes/jobs.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { passkeyRoutes } from './routes/passkeys.ts'
 import { runRoutes } from './routes/runs.ts'
+import { snapshotRoutes } from './routes/snapshots.ts'
 import { systemRoutes } from './routes/system.ts'
 import { tokenRoutes } from './routes/tokens.ts'
+import { transferRoutes } from './routes/transfer.ts'
 import { userRoutes } from './routes/users.ts'
 import { serveSpa } from './static.ts'
 
@@ -82,6 +84,8 @@ export function createApp(deps: Deps): OpenAPIHono<AuthEnv> {
   containerRoutes(app, deps)
   installRoutes(app, deps)
   runRoutes(app, deps)
+  snapshotRoutes(app, deps)
+  transferRoutes(app, deps)
 
   app.all('/api/*', () => {
     throw new OrbitError('ENOTFOUND', 'no such API route')

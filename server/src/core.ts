@@ -5,6 +5,8 @@ export async function loadCore(): Promise<Core> {
   const native = await import('../../native/index.ts')
   const api = await import('../../native/core-api.ts')
   const sandbox = await import('../../native/sandbox.ts')
+  const store = await import('../../native/store-api.ts')
+  const pack = await import('../../native/pack-api.ts')
   return {
     systemInfo: () => native.systemInfo(),
     ensureRuntime: api.ensureRuntime,
@@ -18,5 +20,18 @@ export async function loadCore(): Promise<Core> {
     startRun: sandbox.startRun,
     stopInstance: sandbox.stopInstance,
     instanceAlive: (id) => sandbox.instances().some((i) => i.key === id),
+    layerPrefix: async (dataDir, id) => store.layerPrefix(dataDir, await api.getContainer(dataDir, id)),
+    createSnapshot: store.createSnapshot,
+    listSnapshots: store.listSnapshots,
+    getSnapshot: store.getSnapshot,
+    diffSnapshots: store.diffSnapshots,
+    restoreSnapshot: store.restoreSnapshot,
+    deleteSnapshot: store.deleteSnapshot,
+    cloneContainer: (dataDir, sourceId, spec) => store.cloneContainer(dataDir, sourceId, spec),
+    recoverLayers: store.recoverAll,
+    exportContainer: pack.exportContainer,
+    importContainer: pack.importContainer,
+    inspectArchive: pack.inspectArchive,
+    cleanupImports: pack.cleanupImports,
   }
 }

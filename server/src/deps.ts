@@ -8,7 +8,24 @@ import type {
   RuntimeInfo,
 } from '../../native/core-api.ts'
 import type { FileHash } from '../../native/index.ts'
+import type {
+  ExportOptions,
+  ExportResult,
+  ImportOptions,
+  ImportResult,
+  Inspection,
+  RunControl,
+} from '../../native/pack-api.ts'
 import type { OutputStream, RunSpec, SandboxRun } from '../../native/sandbox.ts'
+import type {
+  Cloned,
+  CloneSpec,
+  LongOptions,
+  Restored,
+  SnapshotDiff,
+  SnapshotInfo,
+  Created as SnapshotTaken,
+} from '../../native/store-api.ts'
 import type { SystemInfo } from '../../openapi/index.ts'
 import type { AuditLog } from './audit/log.ts'
 import type { Auth } from './auth/index.ts'
@@ -44,6 +61,33 @@ export interface Core {
   stopInstance(containerId: string, graceMs: number): Promise<boolean>
   /** A sandbox of this container is alive (a run, or leftovers such as a lingering wineserver). */
   instanceAlive(containerId: string): boolean
+  /** What a run of the container sees at its prefix: its layer over a clone's frozen layers and its runtime. */
+  layerPrefix(dataDir: string, id: string): Promise<NonNullable<RunSpec['prefix']>>
+  createSnapshot(dataDir: string, id: string, label: string, opts?: LongOptions): Promise<SnapshotTaken>
+  listSnapshots(dataDir: string, id: string): Promise<SnapshotInfo[]>
+  getSnapshot(dataDir: string, id: string, snapshotId: string): Promise<SnapshotInfo>
+  diffSnapshots(dataDir: string, id: string, from: string, to: string): Promise<SnapshotDiff>
+  restoreSnapshot(dataDir: string, id: string, snapshotId: string, opts?: LongOptions): Promise<Restored>
+  deleteSnapshot(dataDir: string, id: string, snapshotId: string): Promise<void>
+  cloneContainer(dataDir: string, sourceId: string, spec: CloneSpec): Promise<Cloned>
+  /** Finishes or undoes layer swaps (restore, clone) a crash interrupted; at start. */
+  recoverLayers(dataDir: string): Promise<unknown>
+  exportContainer(
+    dataDir: string,
+    id: string,
+    dest: string,
+    options: ExportOptions,
+    control: RunControl,
+  ): Promise<ExportResult>
+  importContainer(
+    dataDir: string,
+    archive: string,
+    options: ImportOptions,
+    control: RunControl,
+  ): Promise<ImportResult>
+  inspectArchive(dataDir: string, archive: string, passphrase?: string): Promise<Inspection>
+  /** Removes work folders of imports that died; at start. */
+  cleanupImports(dataDir: string): Promise<number>
 }
 
 /** Everything createApp depends on, injected so tests build the real app on a temp data dir. */

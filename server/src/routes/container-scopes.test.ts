@@ -6,6 +6,8 @@ import * as containers from '../../../openapi/containers.ts'
 import * as installs from '../../../openapi/installs.ts'
 import * as runs from '../../../openapi/runs.ts'
 import { type Scope, scopes } from '../../../openapi/security.ts'
+import * as snapshots from '../../../openapi/snapshots.ts'
+import * as transfer from '../../../openapi/transfer.ts'
 import { requiredScope } from '../middleware/scope-guard.ts'
 import { bearer, makeTestApp, type TestApp, testToken } from '../testing.ts'
 
@@ -31,16 +33,26 @@ const cases = [
   [containers.deleteContainer, 'DELETE', '/api/containers/x'],
   [containers.getManifest, 'GET', '/api/containers/x/manifest'],
   [containers.listApps, 'GET', '/api/containers/x/apps'],
+  [containers.cloneContainer, 'POST', '/api/containers/x/clone'],
   [installs.startInstall, 'POST', '/api/containers/x/installs?filename=a.exe'],
   [runs.startRun, 'POST', '/api/containers/x/runs'],
   [runs.listRuns, 'GET', '/api/containers/x/runs'],
   [runs.getRun, 'GET', `/api/runs/${uuid}`],
   [runs.getRunLog, 'GET', `/api/runs/${uuid}/log`],
   [runs.stopRun, 'POST', `/api/runs/${uuid}/stop`],
+  [snapshots.listSnapshots, 'GET', '/api/containers/x/snapshots'],
+  [snapshots.createSnapshot, 'POST', '/api/containers/x/snapshots'],
+  [snapshots.diffSnapshot, 'GET', '/api/containers/x/snapshots/000-base/diff'],
+  [snapshots.restoreSnapshot, 'POST', '/api/containers/x/snapshots/000-base/restore'],
+  [snapshots.deleteSnapshot, 'DELETE', '/api/containers/x/snapshots/000-base'],
+  [transfer.startExport, 'POST', '/api/containers/x/exports'],
+  [transfer.downloadExport, 'GET', `/api/exports/${uuid}`],
+  [transfer.deleteExport, 'DELETE', `/api/exports/${uuid}`],
+  [transfer.startImport, 'POST', '/api/imports'],
 ] as const
 
 test('the table covers every route of these contract files', () => {
-  const all = [containers, installs, runs].flatMap((m) =>
+  const all = [containers, installs, runs, snapshots, transfer].flatMap((m) =>
     Object.values(m).filter((v) => typeof v === 'object' && v !== null && 'operationId' in v),
   )
   assert.equal(all.length, cases.length)
@@ -66,6 +78,14 @@ test('every route refuses a missing token (401) and a token without its scope (4
     startRun: 'containers:run',
     stopRun: 'containers:run',
     getRunLog: 'containers:read',
+    cloneContainer: 'containers:write',
+    createSnapshot: 'containers:write',
+    restoreSnapshot: 'containers:write',
+    deleteSnapshot: 'containers:write',
+    diffSnapshot: 'containers:read',
+    startExport: 'containers:write',
+    startImport: 'containers:write',
+    downloadExport: 'containers:read',
   }
   for (const [route] of cases) {
     const want = expected[route.operationId]

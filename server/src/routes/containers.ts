@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import {
+  cloneContainer,
   createContainer,
   deleteContainer,
   getContainer,
@@ -12,6 +13,7 @@ import { actorOf } from '../audit/actor.ts'
 import type { Deps } from '../deps.ts'
 import type { AuthEnv } from '../middleware/scope-guard.ts'
 import { audited } from '../services/containers/audited.ts'
+import { cloneContainer as clone } from '../services/containers/clone.ts'
 import { createContainer as create } from '../services/containers/create.ts'
 import * as read from '../services/containers/read.ts'
 import { deleteContainer as remove } from '../services/containers/remove.ts'
@@ -72,4 +74,18 @@ export function containerRoutes(app: OpenAPIHono<AuthEnv>, deps: Deps): void {
   app.openapi(guarded(listApps, deps), async (c) =>
     c.json({ items: await read.listApps(deps, c.req.valid('param').id) }, 200),
   )
+
+  app.openapi(guarded(cloneContainer, deps), async (c) => {
+    const { id } = c.req.valid('param')
+    const { name } = c.req.valid('json')
+    const made = await audited(
+      deps,
+      actorOf(c),
+      'container.clone',
+      id,
+      () => clone(deps, id, name),
+      (r) => ({ clone: r.id, name }),
+    )
+    return c.json(made, 201, { Location: `/api/containers/${made.id}` })
+  })
 }

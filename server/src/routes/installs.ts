@@ -9,7 +9,7 @@ import { guarded } from './guarded.ts'
 
 /** Requests whose body is streamed to disk under their own limit, not the global JSON one. */
 export const isStreamedUpload = (method: string, path: string): boolean =>
-  method === 'POST' && /^\/api\/containers\/[^/]+\/installs$/.test(path)
+  method === 'POST' && (/^\/api\/containers\/[^/]+\/installs$/.test(path) || path === '/api/imports')
 
 export function installRoutes(app: OpenAPIHono<AuthEnv>, deps: Deps): void {
   app.openapi(guarded(startInstall, deps), async (c) => {

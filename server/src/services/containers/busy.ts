@@ -1,4 +1,5 @@
 import type { ContainerDeps } from './deps.ts'
+import { endLeftovers } from './leftovers.ts'
 import { mirrorOf, restingState } from './model.ts'
 import { settle, transition } from './state.ts'
 import { findContainer, updateRow } from './store.ts'
@@ -26,6 +27,7 @@ export async function whileBusy<T>(
   const before = findContainer(deps.db, idOrName)
   transition(deps, before.id, 'busy', 'busy', what)
   try {
+    await endLeftovers(deps, before.id)
     return await work(before.id)
   } finally {
     let next = before.state

@@ -25,7 +25,7 @@ function pendingNames(deps: Pick<Deps, 'jobs'>): Set<string> {
   return names
 }
 
-function assertNameFree(deps: Pick<Deps, 'db' | 'jobs'>, name: string, pendingToo: boolean): void {
+export function assertNameFree(deps: Pick<Deps, 'db' | 'jobs'>, name: string, pendingToo: boolean): void {
   if (rowsByName(deps.db, name).length > 0 || (pendingToo && pendingNames(deps).has(name))) {
     throw new OrbitError('ECONFLICT', `a container named ${JSON.stringify(name)} exists already`)
   }
@@ -59,7 +59,7 @@ export async function createContainer(deps: ContainerDeps, input: ContainerCreat
 }
 
 /** Indexes a new folder unless another request took its name meanwhile (then the folder goes). */
-async function adoptIfNameFree(deps: ContainerDeps, info: ContainerInfo) {
+export async function adoptIfNameFree(deps: ContainerDeps, info: ContainerInfo) {
   try {
     // Checked again in the same tick as the insert: the core call before it was async.
     assertNameFree(deps, info.name, false)

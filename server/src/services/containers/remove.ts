@@ -1,5 +1,6 @@
 import { coreCode } from '../../errors.ts'
 import type { ContainerDeps } from './deps.ts'
+import { endLeftovers } from './leftovers.ts'
 import { settle, transition } from './state.ts'
 import { deleteRow, findContainer } from './store.ts'
 
@@ -9,6 +10,7 @@ export async function deleteContainer(deps: ContainerDeps, idOrName: string): Pr
   // busy while the folder goes, so no run or install can start on a half-deleted container.
   transition(deps, row.id, 'delete', 'busy', 'deleting')
   try {
+    await endLeftovers(deps, row.id)
     await deps.core.deleteContainer(deps.config.dataDir, row.id)
   } catch (err) {
     if (coreCode(err) !== 'ENOTFOUND_CONTAINER') {

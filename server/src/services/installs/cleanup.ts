@@ -2,7 +2,7 @@ import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Deps } from '../../deps.ts'
 import { installJobKind } from '../containers/kinds.ts'
-import type { InstallParams } from './start.ts'
+import { importJobKind } from '../transfer/kinds.ts'
 import { uploadsDir } from './upload.ts'
 
 /**
@@ -12,9 +12,11 @@ import { uploadsDir } from './upload.ts'
 export async function removeStaleUploads(deps: Pick<Deps, 'config' | 'jobs'>): Promise<string[]> {
   const dir = uploadsDir(deps.config.dataDir)
   const keep = new Set(
-    deps.jobs
-      .list({ kind: installJobKind, state: 'queued' }, 200)
-      .items.map((j) => (j.params as InstallParams).uploadDir),
+    [installJobKind, importJobKind].flatMap((kind) =>
+      deps.jobs
+        .list({ kind, state: 'queued' }, 200)
+        .items.map((j) => (j.params as { uploadDir: string }).uploadDir),
+    ),
   )
   let names: string[]
   try {

@@ -1,8 +1,10 @@
 import { rm } from 'node:fs/promises'
 import type { InstallEvent } from '../../../../native/core-api.ts'
+import type { Progress } from '../../../../native/store-api.ts'
 import type { InstallResult } from '../../../../openapi/installs.ts'
 import type { JobContext } from '../../jobs/types.ts'
 import type { ContainerDeps } from '../containers/deps.ts'
+import { endLeftovers } from '../containers/leftovers.ts'
 import { mirrorOf } from '../containers/model.ts'
 import { updateRow } from '../containers/store.ts'
 import type { InstallParams } from './start.ts'
@@ -34,6 +36,8 @@ export async function runInstallJob(
   ctx.signal.addEventListener('abort', stop, { once: true })
   let lines = 0
   try {
+    await endLeftovers(deps, p.containerId)
+    const before = await snapshotBefore(deps, ctx)
     ctx.progress({ done: 0, total: null, unit: 'lines', message: `preparing ${p.filename}` }, 'prepare')
     const manifest = await deps.core.install(
       deps.config.dataDir,
@@ -69,9 +73,58 @@ export async function runInstallJob(
         code: 'EINSTALLER',
       })
     }
-    return { containerId: p.containerId, installer, summary: manifest.summary, apps: manifest.entryPoints }
+    ctx.progress({ done: 0, total: null, unit: 'bytes', message: 'snapshot post-install' }, 'snapshot')
+    const after = await deps.core.createSnapshot(deps.config.dataDir, p.containerId, 'post-install', {
+      signal: ctx.signal,
+      onProgress: snapshotProgress(ctx),
+    })
+    publish({ jobId: ctx.job.id, containerId: p.containerId, phase: 'snapshot', message: after.snapshot.id })
+    return {
+      containerId: p.containerId,
+      installer,
+      summary: manifest.summary,
+      apps: manifest.entryPoints,
+      snapshots: { before, after: after.snapshot.id },
+    }
   } finally {
     ctx.signal.removeEventListener('abort', stop)
     await rm(p.uploadDir, { recursive: true, force: true })
   }
+}
+
+/** Snapshot progress as job progress (bytes, with the file count as the message). */
+export const snapshotProgress =
+  (ctx: Pick<JobContext, 'progress'>) =>
+  (p: Progress): void =>
+    ctx.progress(
+      {
+        done: p.bytesDone,
+        total: p.bytesTotal || null,
+        unit: 'bytes',
+        message: `${p.filesDone}/${p.filesTotal} files`,
+      },
+      `snapshot: ${p.phase}`,
+    )
+
+/**
+ * The snapshot the install starts from: 000-base before the first install, NNN-pre-install
+ * before a later one. Retrying after a failed (or cut short) install, the container first goes
+ * back to the snapshot taken before that install, so the new capture starts from a clean layer.
+ */
+async function snapshotBefore(deps: ContainerDeps, ctx: JobContext<InstallParams>): Promise<string> {
+  const { dataDir } = deps.config
+  const id = ctx.params.containerId
+  const snaps = await deps.core.listSnapshots(dataDir, id)
+  const opts = { signal: ctx.signal, onProgress: snapshotProgress(ctx) }
+  if (ctx.params.previousState === 'failed') {
+    const clean = snaps.findLast((s) => s.label === 'base' || s.label === 'pre-install')
+    if (clean) {
+      ctx.progress({ done: 0, total: null, unit: 'bytes', message: `back to ${clean.id}` }, 'rollback')
+      await deps.core.restoreSnapshot(dataDir, id, clean.id, opts)
+      return clean.id
+    }
+  }
+  const label = snaps.length === 0 ? 'base' : 'pre-install'
+  ctx.progress({ done: 0, total: null, unit: 'bytes', message: `snapshot ${label}` }, 'snapshot')
+  return (await deps.core.createSnapshot(dataDir, id, label, opts)).snapshot.id
 }

@@ -42,7 +42,8 @@ export async function receiveUpload(
     await pipeline(
       Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>),
       limit,
-      createWriteStream(path, { flags: 'wx', mode: 0o600 }),
+      // Readable by the sandbox's own user, which copies it in; the 0700 folder keeps it private.
+      createWriteStream(path, { flags: 'wx', mode: 0o644 }),
     )
     if (size === 0) throw new OrbitError('EVALIDATION', 'the body is empty; send the file as the body')
   } catch (err) {

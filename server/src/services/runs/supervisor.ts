@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { ExitStatus, RunSpec, SandboxRun } from '../../../../native/sandbox.ts'
 import type { Run, RunCreate } from '../../../../openapi/runs.ts'
 import type { Deps } from '../../deps.ts'
@@ -28,15 +27,9 @@ export interface RunOutputEvent extends OutputChunk {
   containerId: string
 }
 
-/** How often a container whose last run ended is checked for its sandbox to be gone. */
-const lingerPollMs = 100
-/** After this, leftovers (a wineserver that does not exit) are stopped. */
-const lingerMaxMs = 30_000
-
 /**
  * The runs alive in this gateway. A container is `running` from its first run's start until its
- * last run has ended and its sandbox is gone (Wine's wineserver lingers a few seconds after the
- * last program); then it is `stopped`. Runs die with the gateway (the sandbox is tied to it).
+ * last run has ended; then it is `stopped`. Runs die with the gateway (the sandbox is tied to it).
  */
 export class RunSupervisor {
   private readonly live = new Map<string, LiveRun>()
@@ -53,7 +46,8 @@ export class RunSupervisor {
     assertCan(row, 'run')
     const apps = row.runtimeKind === 'wine' ? ((await readManifest(row.path))?.entryPoints ?? []) : []
     const program = resolveProgram(row.runtimeKind, input.program, input.args, apps)
-    // Checked again: the manifest read was async.
+    const spec = this.spec(row, program, input.env ?? {}, await this.prefix(row))
+    // Checked again: the reads above were async.
     const current = findContainer(deps.db, row.id)
     const before = { state: current.state, reason: current.stateReason }
     if ((this.active.get(row.id) ?? 0) === 0) transition(deps, row.id, 'run', 'running')
@@ -87,9 +81,7 @@ export class RunSupervisor {
     try {
       output = new RunOutput(run.logPath, (chunk) => (announced ? publish(chunk) : early.push(chunk)))
       const out = output
-      sandbox = await deps.core.startRun(this.spec(current, program, input.env ?? {}), (stream, chunk) =>
-        out.write(stream, chunk),
-      )
+      sandbox = await deps.core.startRun(spec, (stream, chunk) => out.write(stream, chunk))
     } catch (err) {
       output?.close()
       const message = err instanceof Error ? err.message : String(err)
@@ -149,10 +141,20 @@ export class RunSupervisor {
     return this.active.get(containerId) ?? 0
   }
 
+  /** What the sandbox shows at its prefix: the layer over a clone's frozen layers and the runtime. */
+  private async prefix(row: ContainerRow): Promise<NonNullable<RunSpec['prefix']>> {
+    try {
+      return await this.deps.core.layerPrefix(this.deps.config.dataDir, row.id)
+    } catch (err) {
+      throw fromCoreError(err) ?? err
+    }
+  }
+
   private spec(
     row: ContainerRow,
     program: ReturnType<typeof resolveProgram>,
     extraEnv: Record<string, string>,
+    prefix: NonNullable<RunSpec['prefix']>,
   ): RunSpec {
     const wine = row.runtimeKind === 'wine'
     const limits = {
@@ -166,14 +168,7 @@ export class RunSupervisor {
       // Wine's debug channels would bury the program's own stderr.
       env: { ...(wine ? { WINEDEBUG: '-all' } : {}), ...row.env, ...extraEnv },
       ...(program.cwd ? { cwd: program.cwd } : {}),
-      prefix: wine
-        ? {
-            mode: 'overlay',
-            lower: join(this.deps.config.dataDir, 'runtimes', row.runtimeId ?? '', 'prefix'),
-            upper: join(row.path, 'layer', 'upper'),
-            work: join(row.path, 'layer', 'work'),
-          }
-        : { mode: 'bind', path: join(row.path, 'layer', 'upper') },
+      prefix,
       network: row.network,
       limits,
       instance: row.id,
@@ -202,7 +197,8 @@ export class RunSupervisor {
 
   /**
    * One run of the container is over. After the last: back to `before` when none ever started,
-   * else `stopped` once the sandbox is gone.
+   * else `stopped`. Wine's wineserver may linger a few seconds for the next run to join; work
+   * that needs the container at rest ends it first (containers/leftovers.ts).
    */
   private release(
     containerId: string,
@@ -214,29 +210,10 @@ export class RunSupervisor {
       return
     }
     this.active.delete(containerId)
-    if (before && before.state !== 'running') {
-      settle(this.deps, containerId, ['running'], before.state, before.reason)
-      return
-    }
     // On shutdown the next start's reconcile settles it (nothing runs after a restart).
-    if (!this.closed) void this.settleWhenGone(containerId)
-  }
-
-  private async settleWhenGone(containerId: string): Promise<void> {
-    const started = Date.now()
-    try {
-      while (this.deps.core.instanceAlive(containerId)) {
-        if (this.activeRuns(containerId) > 0 || this.closed) return
-        if (Date.now() - started > lingerMaxMs) {
-          await this.deps.core.stopInstance(containerId, 2000)
-          break
-        }
-        await sleep(lingerPollMs)
-      }
-      if (this.activeRuns(containerId) === 0 && !this.closed)
-        settle(this.deps, containerId, ['running'], 'stopped')
-    } catch (err) {
-      console.error(`could not settle container ${containerId} after its runs`, err)
-    }
+    if (this.closed) return
+    if (before && before.state !== 'running')
+      settle(this.deps, containerId, ['running'], before.state, before.reason)
+    else settle(this.deps, containerId, ['running'], 'stopped')
   }
 }

@@ -1,0 +1,2 @@
+export const exportJobKind = 'container.export'
+export const importJobKind = 'container.import'

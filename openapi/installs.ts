@@ -48,12 +48,10 @@ export const InstallResult = z
     summary: InstallSummary,
     apps: z.array(App),
     snapshots: z.object({
-      before: z
-        .string()
-        .openapi({
-          description: 'Taken (or, retrying a failed install, restored) before',
-          example: '000-base',
-        }),
+      before: z.string().openapi({
+        description: 'Taken (or, retrying a failed install, restored) before',
+        example: '000-base',
+      }),
       after: z.string().openapi({ example: '001-post-install' }),
     }),
   })

@@ -1,8 +1,9 @@
-//! Crash-only proof: snapshots, restores and gc run in a child process (this test binary,
-//! re-executed) that is SIGKILLed at random points, again and again. After every kill the
-//! container is opened again and must hold exactly the layer from before the interrupted
-//! operation or the one it was making, every object in the store must hash to its name, every
-//! snapshot must have all its objects, and the operations must keep working.
+//! Crash-only proof: snapshots, restores, clones and gc run in a child process (this test
+//! binary, re-executed) that is SIGKILLed at random points, again and again. After every kill the
+//! container is opened again and must show exactly the layer from before the interrupted
+//! operation or the one it was making (a clone: the source unchanged, the clone absent or whole),
+//! every object in the store must hash to its name, every snapshot must have all its objects,
+//! and the operations must keep working.
 //!
 //! ORBIT_FAULT_SECS sets how long the parent keeps killing (default 20 s).
 
@@ -35,10 +36,21 @@ impl Rng {
     }
 }
 
-/// A digest of what a layer holds (contents, modes, times, links, overlay markers).
-fn layer_digest(upper: &Path) -> String {
-    let json = serde_json::to_vec(&scan_canon(upper)).unwrap();
-    blake3::hash(&json).to_hex().to_string()
+/// A digest of what a container's layer shows, frozen layers included (contents, modes, times,
+/// links, overlay markers).
+fn view_digest(data: &DataDir, id: &str) -> String {
+    let store = Store::open(data).unwrap();
+    let paths = data.container(id).unwrap();
+    let roots = layer::layer_roots(&store, &paths).unwrap();
+    let s = layer::scan_roots(roots, &|_| {}, &never()).unwrap();
+    let mut entries = s.entries;
+    for (e, src) in entries.iter_mut().zip(&s.sources) {
+        if e.kind == crate::walk::Kind::File && !e.whiteout {
+            let abs = s.roots[*src as usize].join(&e.path);
+            e.hash = Some(crate::walk::hash_file(&abs).unwrap().0);
+        }
+    }
+    tree_digest(&crate::walk::Tree::from_entries(entries).unwrap())
 }
 
 fn tree_digest(t: &crate::walk::Tree) -> String {
@@ -77,13 +89,14 @@ fn fault_child() {
     let dir = Path::new(&dir);
     let data = DataDir::new(dir.join("data")).unwrap();
     let upper = data.container("c").unwrap().upper();
+    let digest = || view_digest(&data, "c");
     let seed: u64 = std::env::var(ENV_SEED)
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(7);
     let mut rng = Rng(seed | 1);
     for n in 0.. {
-        match rng.below(3) {
+        match rng.below(4) {
             0 => {
                 journal(dir, "modify");
                 for _ in 0..1 + rng.below(20) {
@@ -95,21 +108,36 @@ fn fault_child() {
                         &pseudo_random(size, rng.next()),
                     );
                 }
-                journal(dir, &format!("snapshot {}", layer_digest(&upper)));
+                journal(dir, &format!("snapshot {}", digest()));
                 create(&data, "c", &format!("s{n}"), &quiet, &never()).unwrap();
             }
             1 => {
                 let snaps = list(&data, "c").unwrap();
                 let pick = &snaps[rng.below(snaps.len() as u64) as usize];
-                journal(
-                    dir,
-                    &format!("restore {} {}", pick.id, layer_digest(&upper)),
-                );
+                journal(dir, &format!("restore {} {}", pick.id, digest()));
                 restore(&data, "c", &pick.id, &quiet, &never()).unwrap();
+            }
+            2 => {
+                let id = format!("k{}", rng.below(1_000_000_000));
+                journal(dir, &format!("clone {id} {}", digest()));
+                let spec = crate::clone::CloneSpec {
+                    id: Some(id),
+                    name: None,
+                };
+                match crate::clone::clone(&data, "c", spec, &never()) {
+                    Ok(_) => {}
+                    // Too many stacked clones: a restore flattens the layer.
+                    Err(e) if e.code() == "ELIMIT" => {
+                        let last = list(&data, "c").unwrap().pop().unwrap();
+                        journal(dir, &format!("restore {} {}", last.id, digest()));
+                        restore(&data, "c", &last.id, &quiet, &never()).unwrap();
+                    }
+                    Err(e) => panic!("{e}"),
+                }
             }
             _ => {
                 let snaps = list(&data, "c").unwrap();
-                journal(dir, &format!("gc {}", layer_digest(&upper)));
+                journal(dir, &format!("gc {}", digest()));
                 if snaps.len() > 4 {
                     delete(
                         &data,
@@ -121,15 +149,14 @@ fn fault_child() {
                 gc(&data, &quiet, &never()).unwrap();
             }
         }
-        journal(dir, &format!("done {}", layer_digest(&upper)));
+        journal(dir, &format!("done {}", digest()));
     }
 }
 
 /// Everything that must hold after a kill; returns what the last journal line was about.
 fn check(dir: &Path, data: &DataDir) -> String {
     let r = recover(data, "c").expect("the container opens again");
-    let upper = data.container("c").unwrap().upper();
-    let now = layer_digest(&upper);
+    let now = view_digest(data, "c");
     let text = fs::read_to_string(dir.join("journal")).unwrap_or_default();
     let last = text.lines().last().unwrap_or("start").to_string();
     let words: Vec<&str> = last.split(' ').collect();
@@ -140,6 +167,15 @@ fn check(dir: &Path, data: &DataDir) -> String {
                 now == *before || now == target,
                 "after a kill during restore to {id} the layer is neither the old nor the new one ({r:?})"
             );
+        }
+        ["clone", id, before] => {
+            assert_eq!(
+                &now, before,
+                "a clone must not change what its source shows"
+            );
+            if data.container(id).unwrap().config().is_file() {
+                assert_eq!(&view_digest(data, id), before, "a clone is whole or absent");
+            }
         }
         ["snapshot" | "gc" | "done", before] => {
             assert_eq!(&now, before, "a {} must not change the layer", words[0])
@@ -236,16 +272,16 @@ fn fault_supervisor() {
             .env(ENV_DIR, &t.0)
             .env(ENV_SEED, rng.next().to_string())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(fs::File::create(t.0.join("child.err")).unwrap())
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(20 + rng.below(400)));
         let _ = child.kill();
         let status = child.wait().unwrap();
-        assert!(
-            status.code().is_none(),
-            "the child failed on its own: {status:?}"
-        );
+        if status.code().is_some() {
+            let err = fs::read_to_string(t.0.join("child.err")).unwrap_or_default();
+            panic!("the child failed on its own ({status:?}):\n{err}");
+        }
         let during = check(&t.0, &data);
         *kills.entry(during).or_default() += 1;
     }

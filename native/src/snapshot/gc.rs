@@ -4,9 +4,11 @@
 //! export, import) holds the lock shared from its first object write until the manifest that
 //! references its objects is durable, so while gc holds it exclusive there is no object that is
 //! written but not yet referenced, and no reader mid-way. Roots: every snapshot manifest of every
-//! folder under `containers/` (hidden staging and trash folders included), every layer's stat
-//! cache tree, every `lower.json`, and the frozen layer of any committed but unfinished clone.
-//! A manifest that does not read stops gc (it would not know what that snapshot needs).
+//! folder under `containers/` (trash folders and committed clone stagings included), every
+//! layer's stat cache tree, every `lower.json`, and the frozen layer of any committed but
+//! unfinished clone. Staged folders no intent names were left by a crash before their commit
+//! point: they are garbage and are not read. A manifest that does not read stops gc (it would
+//! not know what that snapshot needs).
 
 use std::collections::HashSet;
 use std::fs;
@@ -19,7 +21,7 @@ use serde::Serialize;
 use super::layer::{read_chain, read_state, valid_layer_id};
 use super::manifest;
 use super::progress::{OnProgress, Phase, Progress};
-use super::swap::intent_path;
+use super::swap::{intent_path, Intent};
 use crate::container::files::remove_tree;
 use crate::container::{ContainerPaths, DataDir};
 use crate::store::{parse_hash, recipe, Hash, Store, StoreError};
@@ -46,6 +48,16 @@ struct Roots {
     clone_stagings: HashSet<String>,
 }
 
+fn read_intent(paths: &ContainerPaths, name: &str) -> Result<Option<Intent>, StoreError> {
+    match fs::read(intent_path(paths)) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            StoreError::Corrupt(format!("the layer intent of {name} is unreadable: {e}"))
+        }),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::io(e, "read", &intent_path(paths))),
+    }
+}
+
 fn roots(data: &DataDir) -> Result<Roots, StoreError> {
     let mut r = Roots {
         trees: Vec::new(),
@@ -53,26 +65,47 @@ fn roots(data: &DataDir) -> Result<Roots, StoreError> {
         clone_stagings: HashSet::new(),
     };
     let containers = data.containers();
-    let entries = match fs::read_dir(&containers) {
-        Ok(e) => e,
+    let mut dirs = Vec::new();
+    match fs::read_dir(&containers) {
+        Ok(entries) => {
+            for entry in entries {
+                let entry = entry.map_err(|e| StoreError::io(e, "list", &containers))?;
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    dirs.push((
+                        entry.file_name().to_string_lossy().into_owned(),
+                        entry.path(),
+                    ));
+                }
+            }
+        }
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(r),
         Err(e) => return Err(StoreError::io(e, "list", &containers)),
-    };
-    for entry in entries {
-        let entry = entry.map_err(|e| StoreError::io(e, "list", &containers))?;
-        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+    }
+    // Committed swaps first: they name the staged folders that count (complete and durable).
+    // Any other staged folder is what a crash before a commit point left: garbage, possibly
+    // half written, so it is not read.
+    let mut intents = Vec::new();
+    for (name, dir) in &dirs {
+        let paths = ContainerPaths { dir: dir.clone() };
+        if let Some(i) = read_intent(&paths, name)? {
+            r.layers.extend(i.freeze.clone());
+            r.clone_stagings.extend(i.clone_staging.clone());
+            intents.push((dir.clone(), i));
+        }
+    }
+    for (name, dir) in &dirs {
+        if name.starts_with(".clone-") && !r.clone_stagings.contains(name) {
             continue;
         }
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let paths = ContainerPaths { dir: entry.path() };
+        let paths = ContainerPaths { dir: dir.clone() };
         for s in manifest::list(&paths)? {
             r.trees
                 .push((format!("{name}/{}", s.id), parse_hash(&s.tree)?, true));
         }
         let mut layer_dirs = vec![paths.dir.join("layer")];
-        for sub in fs::read_dir(&paths.dir).into_iter().flatten().flatten() {
-            if sub.file_name().to_string_lossy().starts_with(".layer-") {
-                layer_dirs.push(sub.path());
+        for (owner, i) in &intents {
+            if owner == dir {
+                layer_dirs.push(dir.join(&i.staged));
             }
         }
         for dir in layer_dirs {
@@ -84,13 +117,6 @@ fn roots(data: &DataDir) -> Result<Roots, StoreError> {
                 r.trees.push((format!("{name} stat cache"), h, false));
             }
             r.layers.extend(read_chain(&dir)?.layers);
-        }
-        if let Ok(bytes) = fs::read(intent_path(&paths)) {
-            let intent: super::swap::Intent = serde_json::from_slice(&bytes).map_err(|e| {
-                StoreError::Corrupt(format!("the layer intent of {name} is unreadable: {e}"))
-            })?;
-            r.layers.extend(intent.freeze);
-            r.clone_stagings.extend(intent.clone_staging);
         }
     }
     Ok(r)

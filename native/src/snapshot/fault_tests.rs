@@ -10,7 +10,7 @@
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::testutil::*;
@@ -94,7 +94,10 @@ fn fault_child() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(7);
-    let mut rng = Rng(seed | 1);
+    // Scrambled: the parent draws seeds from the same xorshift, so a child seeded with its raw
+    // value would replay the parent's stream, and the next child the same stream two steps on
+    // (same clone ids, EEXIST).
+    let mut rng = Rng((seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03) | 1);
     for n in 0.. {
         match rng.below(4) {
             0 => {
@@ -118,7 +121,8 @@ fn fault_child() {
                 restore(&data, "c", &pick.id, &quiet, &never()).unwrap();
             }
             2 => {
-                let id = format!("k{}", rng.below(1_000_000_000));
+                // The pid keeps ids apart across children whatever their seeds.
+                let id = format!("k{}-{}", std::process::id(), rng.below(1_000_000_000));
                 journal(dir, &format!("clone {id} {}", digest()));
                 let spec = crate::clone::CloneSpec {
                     id: Some(id),
@@ -271,7 +275,8 @@ fn fault_supervisor() {
             ])
             .env(ENV_DIR, &t.0)
             .env(ENV_SEED, rng.next().to_string())
-            .stdout(Stdio::null())
+            // libtest prints a failing test's panic on stdout: keep both for the report.
+            .stdout(fs::File::create(t.0.join("child.out")).unwrap())
             .stderr(fs::File::create(t.0.join("child.err")).unwrap())
             .spawn()
             .unwrap();
@@ -279,8 +284,9 @@ fn fault_supervisor() {
         let _ = child.kill();
         let status = child.wait().unwrap();
         if status.code().is_some() {
+            let out = fs::read_to_string(t.0.join("child.out")).unwrap_or_default();
             let err = fs::read_to_string(t.0.join("child.err")).unwrap_or_default();
-            panic!("the child failed on its own ({status:?}):\n{err}");
+            panic!("the child failed on its own ({status:?}):\n{out}\n{err}");
         }
         let during = check(&t.0, &data);
         *kills.entry(during).or_default() += 1;

@@ -15,35 +15,26 @@ use std::io::{BufReader, Read};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::aead::ArchiveKey;
 use super::chunks::{spawn_reader, ChunkSource, PlaintextHook};
 use super::error::{PackError, Result};
-use super::format::{
-    read_err, read_preamble, read_section, signed_prefix, unhex, Header, MAX_HEADER_LEN,
-    MAX_MANIFEST_LEN, SIG_LEN,
-};
-use super::head::aad_of;
-use super::manifest::{ArchiveManifest, RuntimePart, Totals};
+use super::manifest::Totals;
+use super::open::{open_head, Opened};
 use super::progress::{OnProgress, Phase, Reporter};
-use super::sign::{fingerprint, is_trusted, is_weak_key, trust, verify, KeyInfo};
+use super::runtime_in::{runtime_plan, settle_runtime, ImportedRuntime, RuntimePlan};
+use super::sign::{trust, KeyInfo};
 use super::snapshots_in::{move_objects, write_snapshots, StoreSink};
 use super::staging::{lock_id, Staging};
 use super::unpack::{content_err, layer_owner, targets_of, write_blobs, BlobSink, TreeWriter};
-use super::validate::{check_manifest, Limits, NodeKind, Plan, ValidTree};
+use super::validate::{check_manifest, Limits, Plan, ValidTree};
 use crate::container::files::{fsync_dir, now_rfc3339, write_atomic};
 use crate::container::paths::{id_from_name, validate_id};
-use crate::container::{
-    self, ContainerConfig, ContainerInfo, ContainerPaths, DataDir, RuntimeKind, RuntimeRef,
-};
+use crate::container::{self, ContainerConfig, ContainerInfo, ContainerPaths, DataDir};
 use crate::error::CoreError;
-use crate::runtime::{self, RuntimeInfo};
 use crate::store::Store;
-use crate::walk::{self, ScanOptions};
 
 /// Largest zstd window an import accepts: 2^27 = 128 MiB (zstd's `--long` default).
 pub const MAX_WINDOW_LOG: u32 = 27;
@@ -83,25 +74,6 @@ impl ImportOptions {
     }
 }
 
-/// Where the container's runtime came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RuntimeSource {
-    /// It was here already.
-    Local,
-    /// Installed from the archive.
-    Archive,
-    /// Made now from the installed Wine (same version as the exporter's).
-    Created,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ImportedRuntime {
-    pub id: String,
-    pub source: RuntimeSource,
-}
-
 /// What an import made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -117,127 +89,6 @@ pub struct ImportResult {
     /// Snapshots brought along, oldest first.
     pub snapshots: Vec<String>,
     pub duration_ms: u64,
-}
-
-/// The checked head of an archive: its header, signer, manifest and content key.
-pub struct Opened {
-    pub header: Header,
-    pub public_key: [u8; 32],
-    pub archive_id: [u8; 32],
-    pub key: Option<Arc<ArchiveKey>>,
-    pub manifest: ArchiveManifest,
-    /// The signer is the installation's key or in its trust store.
-    pub trusted: bool,
-}
-
-/// Read and check everything before the content (see the module docs). With `trust_unknown`
-/// an untrusted signer is let through (the caller decides); otherwise it is EUNTRUSTED.
-pub fn open_head(
-    r: &mut impl Read,
-    data: &DataDir,
-    passphrase: Option<&str>,
-    trust_unknown: bool,
-) -> Result<Opened> {
-    let pre = read_preamble(r)?;
-    let (_, header_json) = read_section(r, MAX_HEADER_LEN, "header")?;
-    let (_, manifest_bytes) = read_section(r, MAX_MANIFEST_LEN, "manifest")?;
-    let mut sig = [0u8; SIG_LEN];
-    r.read_exact(&mut sig).map_err(read_err("signature"))?;
-    // Only the public key is taken from the header before the signature is checked.
-    let header: Header = serde_json::from_slice(&header_json)
-        .map_err(|e| PackError::BadArchive(format!("the archive header is not valid: {e}")))?;
-    let public_key: [u8; 32] = unhex(&header.signer.public_key, 32)
-        .and_then(|k| k.try_into().ok())
-        .ok_or_else(|| PackError::BadSig("the archive is unsigned (no valid signer key)".into()))?;
-    if is_weak_key(&public_key) {
-        return Err(PackError::BadSig(
-            "the archive's signer key is a small-order key that anyone can sign with: the signature proves nothing".into(),
-        ));
-    }
-    let signed = signed_prefix(&pre, &header_json, &manifest_bytes);
-    if !verify(&public_key, &signed, &sig) {
-        return Err(PackError::BadSig(
-            "the archive's signature does not match its header and manifest (altered, or not signed)".into(),
-        ));
-    }
-    header.check()?;
-    let trusted = is_trusted(data, &public_key)?;
-    if !trusted && !trust_unknown {
-        return Err(PackError::Untrusted(format!(
-            "the archive is signed by a key this installation does not trust (fingerprint {}, public key {}); import it with trust to accept and remember this key",
-            fingerprint(&public_key),
-            header.signer.public_key
-        )));
-    }
-    let mut manifest_json = manifest_bytes;
-    let key = match &header.encryption {
-        None => None,
-        Some(params) => {
-            let key =
-                ArchiveKey::derive(passphrase.unwrap_or(""), params, aad_of(&pre, &header_json))?;
-            key.open_manifest(&mut manifest_json)?;
-            Some(Arc::new(key))
-        }
-    };
-    let archive_id = header.archive_id();
-    let manifest: ArchiveManifest = serde_json::from_slice(&manifest_json)
-        .map_err(|e| PackError::BadArchive(format!("the archive manifest is not valid: {e}")))?;
-    Ok(Opened {
-        header,
-        public_key,
-        archive_id,
-        key,
-        manifest,
-        trusted,
-    })
-}
-
-/// What the import will do about the runtime, decided before any content is read.
-enum RuntimePlan {
-    Native,
-    Local(RuntimeInfo),
-    FromArchive(RuntimePart),
-    Create(String),
-}
-
-fn runtime_plan(
-    data: &DataDir,
-    config: &ContainerConfig,
-    m: &ArchiveManifest,
-) -> Result<RuntimePlan> {
-    let mismatch =
-        || PackError::BadArchive("container.yml and the manifest name different runtimes".into());
-    let Some(r) = &m.runtime else {
-        return match config.runtime.kind {
-            RuntimeKind::Native => Ok(RuntimePlan::Native),
-            RuntimeKind::Wine => Err(mismatch()),
-        };
-    };
-    if config.runtime.kind != RuntimeKind::Wine
-        || config.runtime.id.as_ref() != Some(&r.id)
-        || config.runtime.hash.as_ref() != Some(&r.hash)
-    {
-        return Err(mismatch());
-    }
-    match runtime::get(data, &r.id) {
-        Ok(info) if info.hash == r.hash => return Ok(RuntimePlan::Local(info)),
-        Ok(_) | Err(_) if r.included => return Ok(RuntimePlan::FromArchive(r.clone())),
-        _ => {}
-    }
-    let installed = runtime::installed_wine().ok();
-    if installed.as_deref() == Some(r.wine_version.as_str()) {
-        return Ok(RuntimePlan::Create(r.wine_version.clone()));
-    }
-    Err(PackError::Core(CoreError::new(
-        "ENOTFOUND_RUNTIME",
-        format!(
-            "the container needs base runtime {} ({}), which is not in this data dir nor in the archive, and it cannot be made here: the installed Wine is {}; install {} or export the container with its runtime included",
-            r.id,
-            r.wine_version,
-            installed.as_deref().unwrap_or("missing"),
-            r.wine_version
-        ),
-    )))
 }
 
 fn mkdir(path: &Path, mode: u32) -> Result<()> {
@@ -492,208 +343,5 @@ fn unpack_content<R: Read + Send>(
             ));
         }
         Ok(())
-    })
-}
-
-/// Install, find or make the runtime; the container's new runtime reference.
-fn settle_runtime(
-    data: &DataDir,
-    plan: RuntimePlan,
-    rdir: &Path,
-    pack: &Plan,
-) -> Result<(RuntimeRef, Option<ImportedRuntime>)> {
-    let wine = |info: &RuntimeInfo, source| {
-        (
-            RuntimeRef {
-                kind: RuntimeKind::Wine,
-                id: Some(info.id.clone()),
-                wine_version: Some(info.wine_version.clone()),
-                hash: Some(info.hash.clone()),
-            },
-            Some(ImportedRuntime {
-                id: info.id.clone(),
-                source,
-            }),
-        )
-    };
-    match plan {
-        RuntimePlan::Native => Ok((
-            RuntimeRef {
-                kind: RuntimeKind::Native,
-                id: None,
-                wine_version: None,
-                hash: None,
-            },
-            None,
-        )),
-        RuntimePlan::Local(info) => Ok(wine(&info, RuntimeSource::Local)),
-        RuntimePlan::Create(version) => {
-            // The plan checked that the installed Wine is `version`; ensure finds or makes its
-            // runtime under the runtimes lock.
-            let info = runtime::ensure(data, &|_| {})?;
-            if info.wine_version != version {
-                return Err(PackError::Core(CoreError::new(
-                    "ENOTFOUND_RUNTIME",
-                    format!("the installed Wine changed during the import (needs {version})"),
-                )));
-            }
-            Ok(wine(&info, RuntimeSource::Created))
-        }
-        RuntimePlan::FromArchive(part) => {
-            let tree = pack.runtime.as_ref().ok_or_else(|| {
-                PackError::BadArchive("the runtime is marked included but has no files".into())
-            })?;
-            let info = install_runtime(data, &part, rdir, tree, &pack.blobs)?;
-            Ok(wine(&info, RuntimeSource::Archive))
-        }
-    }
-}
-
-/// Check the unpacked runtime against its content hash and move it into `runtimes/<id>`.
-fn install_runtime(
-    data: &DataDir,
-    part: &RuntimePart,
-    rdir: &Path,
-    tree: &ValidTree,
-    blobs: &[([u8; 32], u64)],
-) -> Result<RuntimeInfo> {
-    let prefix = rdir.join("prefix");
-    let opts = ScanOptions {
-        hash: false,
-        overlay: false,
-        ..ScanOptions::default()
-    };
-    let scanned = walk::scan(&prefix, &opts, None, &|_| {}, &AtomicBool::new(false))?;
-    // Every file's content was checked against its hash as it was written: take those hashes.
-    let mut entries = scanned.into_entries();
-    let hashes: std::collections::HashMap<&str, [u8; 32]> = tree
-        .nodes
-        .iter()
-        .filter_map(|n| match n.kind {
-            NodeKind::File { blob } => Some((n.path.as_str(), blobs[blob].0)),
-            _ => None,
-        })
-        .collect();
-    for e in &mut entries {
-        if e.kind == walk::Kind::File {
-            e.hash = hashes.get(e.path.as_str()).copied();
-        }
-    }
-    let local = walk::Tree::from_entries(entries)?;
-    let actual = runtime::content::content_hash(&local);
-    if actual != part.hash {
-        return Err(PackError::Tampered(format!(
-            "the runtime in the archive does not hold the content its hash {} names",
-            part.hash
-        )));
-    }
-    let info = RuntimeInfo {
-        id: part.id.clone(),
-        wine_version: part.wine_version.clone(),
-        hash: part.hash.clone(),
-        created_at: now_rfc3339(),
-        format_version: runtime::RUNTIME_FORMAT_VERSION,
-        files: local
-            .entries()
-            .iter()
-            .filter(|e| e.kind == walk::Kind::File)
-            .count() as u64,
-        bytes: local.file_bytes(),
-    };
-    let _lock = runtime::lock(data)?;
-    if let Ok(existing) = runtime::get(data, &part.id) {
-        if existing.hash == part.hash {
-            return Ok(existing); // installed meanwhile by another import
-        }
-        return Err(PackError::Core(CoreError::new(
-            "EBADRUNTIME",
-            format!("a different runtime named {} exists already", part.id),
-        )));
-    }
-    let write = |name: &str, bytes: &[u8]| {
-        let p = rdir.join(name);
-        write_atomic(&p, bytes, 0o444).map_err(|e| PackError::io(e, "write", &p))
-    };
-    write("tree.json", &local.to_json())?;
-    write(
-        "runtime.json",
-        &serde_json::to_vec_pretty(&info).map_err(CoreError::from)?,
-    )?;
-    if let Some((uid, gid)) = layer_owner() {
-        std::os::unix::fs::chown(&prefix, Some(uid), Some(gid))
-            .map_err(|e| PackError::io(e, "chown", &prefix))?;
-    }
-    for dir in [prefix.clone(), rdir.to_path_buf()] {
-        fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o555))
-            .map_err(|e| PackError::io(e, "chmod", &dir))?;
-    }
-    let dest = data.runtimes().join(&part.id);
-    fs::rename(rdir, &dest).map_err(|e| PackError::io(e, "rename into place", &dest))?;
-    fsync_dir(&data.runtimes()).map_err(|e| PackError::io(e, "sync", &data.runtimes()))?;
-    Ok(info)
-}
-
-/// What an archive says about itself, without unpacking it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Inspection {
-    pub signer: KeyInfo,
-    pub trusted: bool,
-    pub encrypted: bool,
-    /// The container's name, when the manifest could be read (not encrypted, or the passphrase
-    /// was given).
-    pub name: Option<String>,
-    pub version: Option<String>,
-    pub runtime: Option<RuntimePart>,
-    pub totals: Option<Totals>,
-    pub created_at: Option<String>,
-}
-
-/// Check an archive's signature and read its manifest (if it can be decrypted) without
-/// unpacking or trusting anything.
-pub fn inspect(data: &DataDir, archive: &Path, passphrase: Option<&str>) -> Result<Inspection> {
-    let open = || -> Result<BufReader<File>> {
-        let file = File::open(archive).map_err(|e| PackError::io(e, "open", archive))?;
-        Ok(BufReader::new(file))
-    };
-    let head = match open_head(&mut open()?, data, passphrase, true) {
-        Ok(h) => h,
-        Err(PackError::BadPass(_)) if passphrase.is_none() => {
-            // Encrypted: report who signed it and that it is encrypted.
-            let mut r = open()?;
-            read_preamble(&mut r)?;
-            let (_, header_json) = read_section(&mut r, MAX_HEADER_LEN, "header")?;
-            let header: Header = serde_json::from_slice(&header_json).map_err(|e| {
-                PackError::BadArchive(format!("the archive header is not valid: {e}"))
-            })?;
-            let pk: [u8; 32] = unhex(&header.signer.public_key, 32)
-                .and_then(|k| k.try_into().ok())
-                .ok_or_else(|| PackError::BadSig("no valid signer key".into()))?;
-            return Ok(Inspection {
-                signer: KeyInfo::of(&pk),
-                trusted: is_trusted(data, &pk)?,
-                encrypted: true,
-                name: None,
-                version: None,
-                runtime: None,
-                totals: None,
-                created_at: None,
-            });
-        }
-        Err(e) => return Err(e),
-    };
-    let config = ContainerConfig::from_yaml(&head.manifest.container.yaml).ok();
-    Ok(Inspection {
-        signer: KeyInfo::of(&head.public_key),
-        trusted: head.trusted,
-        encrypted: head.key.is_some(),
-        name: config.as_ref().map(|c| c.name.clone()),
-        version: config.and_then(|c| c.version),
-        runtime: head.manifest.runtime.map(|mut r| {
-            r.prefix = None;
-            r
-        }),
-        totals: Some(head.manifest.totals),
-        created_at: Some(head.manifest.created_at),
     })
 }

@@ -18,6 +18,8 @@
 //! - `partial`: the archive file being written, renamed into place when whole;
 //! - `unpack`: executing a validated plan under a work folder, verifying every byte;
 //! - `snapshots_in`: snapshots from an archive into the store and the new container;
+//! - `open`: reading and checking an archive's head; `inspect`: what an archive says of itself;
+//! - `runtime_in`: the runtime an imported container needs (found, carried or made);
 //! - `staging`: work folders and locks under `<data>/tmp/`;
 //! - `export`, `import`: the two operations.
 
@@ -29,10 +31,13 @@ pub mod format;
 mod gather;
 mod head;
 mod import;
+mod inspect;
 mod layer_scan;
 pub mod manifest;
+mod open;
 mod partial;
 mod progress;
+mod runtime_in;
 pub mod sign;
 mod snapshots_in;
 mod sources;
@@ -46,11 +51,11 @@ pub use chunks::{ChunkSource, ChunkWriter, PlaintextHook};
 pub use error::PackError;
 pub use export::{export, export_with, ExportOptions, ExportResult};
 pub use head::{write_head, Head};
-pub use import::{
-    import, inspect, open_head, ImportOptions, ImportResult, ImportedRuntime, Inspection, Opened,
-    RuntimeSource, MAX_WINDOW_LOG,
-};
+pub use import::{import, ImportOptions, ImportResult, MAX_WINDOW_LOG};
+pub use inspect::{inspect, Inspection};
+pub use open::{open_head, Opened};
 pub use progress::{OnProgress, Phase, Progress};
+pub use runtime_in::{ImportedRuntime, RuntimeSource};
 pub use sign::{
     fingerprint, installation_key, installation_key_info, is_trusted, trust, trusted_keys, untrust,
     KeyInfo, SigningKey,

@@ -174,3 +174,23 @@ fn even_a_program_that_exits_at_once_has_its_host_pid_reported() {
         h.wait().unwrap();
     }
 }
+
+#[test]
+fn a_spec_larger_than_a_pipe_holds_arrives_whole() {
+    init();
+    // 400 KiB of arguments: more than the request pipe takes before the runner reads it.
+    let big: Vec<String> = (0..4)
+        .map(|i| char::from(b'a' + i).to_string().repeat(100_000))
+        .collect();
+    let mut args = vec![
+        "-c".to_string(),
+        "echo ${#1} ${#2} ${#3} ${#4} $(printf %s \"$4\" | head -c 3)".to_string(),
+        "sh".to_string(),
+    ];
+    args.extend(big);
+    let o = run(spec(
+        json!({"kind": "native", "program": "/bin/sh", "args": args}),
+    ));
+    assert_eq!(o.status.code, Some(0), "{}", o.stderr);
+    assert_eq!(o.stdout, "100000 100000 100000 100000 ddd\n");
+}

@@ -235,6 +235,22 @@ fn pipe_above_stdio() -> Result<(OwnedFd, OwnedFd), SandboxError> {
     Ok((r2, w2))
 }
 
+/// Write as much of `body` as the pipe takes without blocking; returns how much that was.
+fn prewrite(pipe: &mut std::fs::File, body: &[u8]) -> usize {
+    if sys::set_nonblocking(pipe.as_fd(), true).is_err() {
+        return 0;
+    }
+    let mut done = 0;
+    while done < body.len() {
+        match pipe.write(&body[done..]) {
+            Ok(n) if n > 0 => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            _ => break,
+        }
+    }
+    done
+}
+
 /// Spawn the runner for `req` and start following it.
 pub fn launch(runner_path: &Path, req: &Request) -> Result<Launched, SandboxError> {
     let body = serde_json::to_vec(req).map_err(|e| SandboxError::Invalid(e.to_string()))?;
@@ -257,6 +273,13 @@ pub fn launch(runner_path: &Path, req: &Request) -> Result<Launched, SandboxErro
             (status_w.as_raw_fd(), STATUS_FD),
         ],
     };
+    // What fits in the pipe goes in before the spawn, so the runner reads its request at once
+    // instead of waiting for this thread to be scheduled again (each hand-over between threads
+    // and processes costs milliseconds on a busy machine). Non-blocking: nobody reads yet.
+    let mut req_w = std::fs::File::from(req_w);
+    let written = prewrite(&mut req_w, &body);
+    // All of it: close our end now, so the runner sees the end of its request.
+    let req_w = (written < body.len()).then_some(req_w);
     let pid = spawn_on_spawner_thread(job).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => {
             SandboxError::RunnerNotFound(format!("{} does not exist", runner_path.display()))
@@ -274,8 +297,12 @@ pub fn launch(runner_path: &Path, req: &Request) -> Result<Launched, SandboxErro
         .name("orbit-sandbox-status".into())
         .spawn(move || follower.follow(status_r))
         .map_err(|e| SandboxError::os("spawn status thread", &e))?;
-    // A runner that died early makes this fail with EPIPE; its status tells the story.
-    let _ = std::fs::File::from(req_w).write_all(&body);
+    // The rest, if any. A runner that died early makes this fail with EPIPE; its status tells
+    // the story.
+    if let Some(mut req_w) = req_w {
+        let _ = sys::set_nonblocking(req_w.as_fd(), false);
+        let _ = req_w.write_all(&body[written..]);
+    }
     Ok(Launched {
         runner,
         stdout: Some(ChildStdout::from(out_r)),

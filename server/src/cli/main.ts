@@ -8,6 +8,22 @@ Run Windows applications in portable containers.
 Commands:
   serve [--data DIR] [--host H] [--port P]   run the gateway (default http://127.0.0.1:7780)
   info [--json]                              show Orbit's version and what this machine offers
+  container create NAME [--runtime wine|native] [--env K=V]... [--network none|host]
+                                             make a container (Wine by default)
+  container ls [--json] | show NAME [--json] | rm NAME | clone NAME NEW
+                                             list, describe, delete or clone containers
+  install NAME INSTALLER [-- ARGS...]        capture an installer into a container
+  apps NAME [--json]                         the apps (entry points) an install found
+  snapshot create NAME [--label L] | ls NAME | restore NAME SNAP | rm NAME SNAP | diff NAME SNAP
+                                             snapshots of a container's layer and registry
+  export NAME -o FILE.ctnr [--encrypt] [--with-runtime] [--with-snapshots]
+                                             a signed archive (passphrase: ORBIT_PASSPHRASE or asked)
+  import FILE.ctnr [--name NEW] [--trust]    a new container from an archive (--trust: accept its signer)
+  run [--env K=V]... NAME [--] PROGRAM [ARGS...]
+                                             run an app or a C:\\ path; exits with its exit code
+  logs NAME [RUN] [-f]                       a run's output (the latest run by default)
+  jobs [--json]                              recent jobs (installs, runtime creation, ...)
+  events [--types T] [--subject S] [--json]  the live event stream
   login [--token T]                          save an API token for this gateway (from stdin if no --token)
   logout                                     forget the saved token
   token create --scope S... [--expires 30d] [--name N] [--json]
@@ -40,6 +56,26 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await (await import('./commands/serve.ts')).serve(rest)
       case 'info':
         return await (await import('./commands/info.ts')).info(rest, cliContext(env))
+      case 'container':
+        return await (await import('./commands/container.ts')).container(rest, cliContext(env))
+      case 'install':
+        return await (await import('./commands/install.ts')).install(rest, cliContext(env))
+      case 'apps':
+        return await (await import('./commands/apps.ts')).apps(rest, cliContext(env))
+      case 'snapshot':
+        return await (await import('./commands/snapshot.ts')).snapshot(rest, cliContext(env))
+      case 'export':
+        return await (await import('./commands/transfer.ts')).exportCommand(rest, cliContext(env), env)
+      case 'import':
+        return await (await import('./commands/transfer.ts')).importCommand(rest, cliContext(env), env)
+      case 'run':
+        return await (await import('./commands/run.ts')).run(rest, cliContext(env))
+      case 'logs':
+        return await (await import('./commands/logs.ts')).logs(rest, cliContext(env))
+      case 'jobs':
+        return await (await import('./commands/jobs.ts')).jobs(rest, cliContext(env))
+      case 'events':
+        return await (await import('./commands/events.ts')).events(rest, cliContext(env))
       case 'login':
         return await (await import('./commands/login.ts')).login(rest, cliContext(env), env)
       case 'logout':

@@ -16,10 +16,13 @@ const self = fileURLToPath(import.meta.url)
 
 const CC = 'x86_64-w64-mingw32-gcc'
 const WINDRES = 'x86_64-w64-mingw32-windres'
-const TOOL_PACKAGES = { [CC]: 'gcc-mingw-w64-x86-64', [WINDRES]: 'binutils-mingw-w64-x86-64' }
+const WIXL = 'wixl'
+const TOOL_PACKAGES = { [CC]: 'gcc-mingw-w64-x86-64', [WINDRES]: 'binutils-mingw-w64-x86-64', [WIXL]: 'wixl' }
 // Small console programs that need no DLL beyond what Windows (or Wine) ships.
 const CFLAGS = ['-municode', '-mconsole', '-static', '-Os', '-s', '-Wall']
 const ACME_VERSIONS = { v1: '1.0.0', v2: '2.0.0' }
+// Acme packaged as an .msi (acme-msi.wxs), a version of its own so a test can tell it apart.
+const ACME_MSI_VERSION = '3.0.0'
 
 /** Every fixture: output name, C source, extra inputs, defines, libraries, embedded payload. */
 function fixtureTable() {
@@ -47,7 +50,45 @@ function fixtureTable() {
       payload: fixturePath(`acme-${tag}`),
     })
   }
+  list.push({
+    name: 'acme-v3',
+    source: 'acme.c',
+    inputs: [header],
+    defines: [`-DACME_VERSION="${ACME_MSI_VERSION}"`],
+    libs: ['-lshell32', '-ladvapi32'],
+  })
   return list
+}
+
+/** Where the Acme .msi lands: test/fixtures/build/acme-v3.msi. */
+export const acmeMsiPath = join(fixturesBuildDir, 'acme-v3.msi')
+
+/**
+ * The .msi: acme-v3.exe and a config.ini packed by wixl (64-bit, so it lands in Program Files).
+ * wixl resolves sources relative to its working directory only, hence the relative paths.
+ */
+function buildMsi() {
+  const config = join(objDir, 'acme-msi-config.ini')
+  const tmp = `${acmeMsiPath}.${process.pid}.tmp`
+  writeFileSync(config, `version=${ACME_MSI_VERSION}\r\ntheme=light\r\n`)
+  try {
+    run(WIXL, [
+      '-a',
+      'x64',
+      '-D',
+      `Version=${ACME_MSI_VERSION}`,
+      '-D',
+      `Exe=${relative(src, fixturePath('acme-v3'))}`,
+      '-D',
+      `Config=${relative(src, config)}`,
+      '-o',
+      tmp,
+      'acme-msi.wxs',
+    ])
+    renameSync(tmp, acmeMsiPath)
+  } finally {
+    rmSync(tmp, { force: true })
+  }
 }
 
 /** Where a fixture's executable lands: test/fixtures/build/<name>.exe. */
@@ -113,11 +154,15 @@ export function buildFixtures({ log = (line) => console.log(line) } = {}) {
       built.push(f.name)
     }
   }
+  if (isStale(acmeMsiPath, [join(src, 'acme-msi.wxs'), fixturePath('acme-v3'), self])) {
+    buildMsi()
+    built.push('acme-v3.msi')
+  }
   const where = relative(process.cwd(), fixturesBuildDir) || '.'
   log(
     built.length > 0
-      ? `fixtures: built ${built.join(', ')} (${table.length - built.length} up to date) in ${where}`
-      : `fixtures: all ${table.length} up to date in ${where}`,
+      ? `fixtures: built ${built.join(', ')} (${table.length + 1 - built.length} up to date) in ${where}`
+      : `fixtures: all ${table.length + 1} up to date in ${where}`,
   )
   return Object.fromEntries(table.map((f) => [f.name, fixturePath(f.name)]))
 }

@@ -8,6 +8,7 @@ export const debianPackages = [
   'wine64',
   'gcc-mingw-w64-x86-64',
   'binutils-mingw-w64-x86-64',
+  'wixl', // the .msi fixture
   // browser tests
   'chromium',
   // sandbox baseline in benchmarks

@@ -40,7 +40,7 @@ import {
 } from '../../native/core-api.ts'
 import { hashFileSync, isCoreError } from '../../native/index.ts'
 import { type OutputStream, startRun } from '../../native/sandbox.ts'
-import { buildFixtures, fixturePath } from '../../scripts/build-fixtures.mjs'
+import { acmeMsiPath, buildFixtures, fixturePath } from '../../scripts/build-fixtures.mjs'
 
 const ACME_EXE = 'C:\\Program Files\\Acme\\acme.exe'
 
@@ -284,6 +284,49 @@ test('each acme.exe prints its own version in its own container', async () => {
     ]) {
       assert.ok(r.stdout.split('\n').includes(line), `v${v} lacks ${JSON.stringify(line)}:\n${r.stdout}`)
     }
+  }
+})
+
+test('an .msi is captured through msiexec: its files, keys and shortcut, and the app runs', async (t) => {
+  const c = await createContainer(data, { id: 'acme-msi', name: 'Acme', version: '3.0.0' })
+  const events: InstallEvent[] = []
+  const m = await install(data, c.id, acmeMsiPath, [], (e) => events.push(e))
+  t.diagnostic(`msi capture: installer ${m.installer.durationMs} ms`)
+  assert.deepEqual(
+    [m.installer.kind, m.installer.name, m.installer.exitCode, m.installer.args],
+    ['msi', 'acme-v3.msi', 0, []],
+    JSON.stringify(events.filter((e) => e.phase === 'install')),
+  )
+  const msi = hashFileSync(acmeMsiPath)
+  assert.deepEqual([m.installer.size, m.installer.blake3], [msi.size, msi.hash])
+
+  const app = hashFileSync(fixturePath('acme-v3'))
+  const exe = m.files.find((f) => f.path === ACME_EXE)
+  assert.ok(exe, JSON.stringify(m.files.map((f) => f.path)))
+  assert.deepEqual([exe.change, exe.size, exe.blake3], ['added', app.size, app.hash])
+  const paths = m.files.map((f) => f.path)
+  assert.ok(paths.includes('C:\\users\\orbit\\AppData\\Roaming\\Acme\\config.ini'), paths.join('\n'))
+  // No copy of the installer itself in the capture: msiexec ran it from where the capture put it.
+  assert.ok(!paths.some((p) => p.toLowerCase().endsWith('\\acme-v3.msi')), paths.join('\n'))
+
+  const version = m.registry.valuesAdded.find(
+    (x) => x.key.toLowerCase() === 'hkey_local_machine\\software\\acme' && x.value.name === 'Version',
+  )
+  assert.equal(version?.value.data, '3.0.0')
+  assert.deepEqual(
+    m.entryPoints.map((e) => [e.name, e.target, e.source]),
+    [['Acme', ACME_EXE, 'shortcut']],
+  )
+
+  const r = await runIn(c, ACME_EXE)
+  assert.equal(r.status.code, 0, r.stdout + r.stderr)
+  for (const line of [
+    'acme version (registry): 3.0.0',
+    'acme version (config): 3.0.0',
+    'acme config: theme=light',
+    'acme built: 3.0.0',
+  ]) {
+    assert.ok(r.stdout.split('\n').includes(line), `lacks ${JSON.stringify(line)}:\n${r.stdout}`)
   }
 })
 

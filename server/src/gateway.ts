@@ -56,7 +56,7 @@ export async function startGateway(
   const events = new EventBus(db)
   const jobs = new JobQueue(db, events)
   const metrics = new Metrics()
-  metrics.follow(events)
+  metrics.follow(events, { db, dataDir: config.dataDir })
   const runs = new RunSupervisor({ db, events, core, config })
   // Services register their job kinds here, before the queue recovers and starts.
   await prepareContainerServices({ db, events, jobs, core, config })

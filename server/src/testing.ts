@@ -64,7 +64,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     readConfig,
     log: silentLogger(),
   }
-  deps.metrics.follow(events)
+  deps.metrics.follow(events, { db, dataDir })
   options.setup?.(deps)
   await prepareContainerServices(deps)
   deps.jobs.start()

@@ -112,11 +112,16 @@ export async function followJob(
     }
     onEvent(e)
   }
-  const { data, response } = await ctx.client.GET('/api/jobs/{id}', { params: { path: { id } } })
-  if (data && finalJobStates.has(data.state)) return data
-  throw new CliError(
-    `lost the connection to the gateway while job ${id} was ${data?.state ?? `unknown (HTTP ${response.status})`}; see 'orbit jobs'`,
-  )
+  let state: string
+  try {
+    const { data, response } = await ctx.client.GET('/api/jobs/{id}', { params: { path: { id } } })
+    if (data && finalJobStates.has(data.state)) return data
+    state = data?.state ?? `unknown (HTTP ${response.status})`
+  } catch {
+    // The gateway went away (stopped or restarting): say what we know rather than "fetch failed".
+    throw new CliError(`lost the gateway at ${ctx.url} while job ${id} ran; see 'orbit jobs' once it is back`)
+  }
+  throw new CliError(`lost the connection to the gateway while job ${id} was ${state}; see 'orbit jobs'`)
 }
 
 /** A job that did not succeed, as a one-line CLI error. */

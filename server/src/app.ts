@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { registerComponents } from '../../openapi/index.ts'
+import { auditTrail } from './audit/trail.ts'
 import type { Deps } from './deps.ts'
 import { fromCoreError, OrbitError, problemResponse } from './errors.ts'
 import { hostAndOrigin } from './middleware/host-origin.ts'
@@ -60,6 +61,8 @@ export function createApp(deps: Deps): OpenAPIHono<AuthEnv> {
     '*',
     requestLog(deps.log, (...a) => deps.metrics.observeRequest(...a)),
   )
+  // Every mutating request leaves an audit entry, refused ones included.
+  app.use('/api/*', auditTrail(deps))
   app.use('*', securityHeaders())
   app.use('*', hostAndOrigin({ allowedHosts: () => deps.config.allowedHosts }))
   const limitBody = bodyLimit({

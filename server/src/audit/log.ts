@@ -3,6 +3,7 @@ import type { Db } from '../db/open.ts'
 import { auditLog } from '../db/schema.ts'
 import type { EventBus } from '../events/bus.ts'
 import { entryHash, genesisHash } from './chain.ts'
+import { auditScope } from './scope.ts'
 
 /** Who acts: the principal's subject and, over the network, the peer address. */
 export interface Actor {
@@ -95,6 +96,8 @@ export class AuditLog {
       { behavior: 'immediate' },
     )
     const entry = toEntry(row)
+    const scope = auditScope.getStore()
+    if (scope) scope.recorded++
     this.events?.publish('audit', entry.target ?? 'system', entry)
     return entry
   }

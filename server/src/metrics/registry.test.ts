@@ -85,7 +85,7 @@ test('runs active rises with a live run and falls when it ends; exits are counte
     sample(await scrape(), 'orbit_run_exits_total', 'state="exited",exit="7"') === 1 ? true : undefined,
   )
   assert.equal(sample(await scrape(), 'orbit_runs_active'), idle + 1, `${quick.id} no longer counts`)
-  const stopped = await call(`/api/runs/${long.id}/stop`, { method: 'POST', json: { graceMs: 100 } })
+  const stopped = await call(`/api/runs/${long.id}/stop?graceMs=100`, { method: 'POST' })
   assert.equal(stopped.status, 200, await stopped.clone().text())
   const text = await scrape()
   assert.equal(sample(text, 'orbit_runs_active'), idle)

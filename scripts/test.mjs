@@ -44,6 +44,7 @@ if (only.length === 0) {
   stage('format and lint (biome)', bin('biome'), ['check', '.'])
   stage('types (tsc)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'])
   stage('native core (cargo test)', cargo, ['test', '--release', '--quiet'], join(root, 'native'))
+  stage('SPA unit tests (vitest)', bin('vitest'), ['run', '--config', 'web/vitest.config.ts'])
 }
 const files = only.length > 0 ? only : testFiles(['openapi', 'sdk-gen', 'server', 'native', 'test'])
 stage('TypeScript tests (node --test)', process.execPath, [

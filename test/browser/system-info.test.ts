@@ -18,9 +18,9 @@ after(async () => {
   await gw?.stop()
 })
 
-test('the panel at / shows the system facts that came from the native core', async () => {
+test('the panel at /system shows the system facts that came from the native core', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  await page.goto(`${gw.url}/#token=${gw.token}`)
+  await page.goto(`${gw.url}/system#token=${gw.token}`)
   const wine = page.locator('[data-fact="Wine"]')
   await wine.waitFor({ timeout: 15_000 })
   const wineVersion = execFileSync('wine', ['--version'], {

@@ -1,54 +1,103 @@
-import { createSignal, Show } from 'solid-js'
-import { setToken } from './lib/token.ts'
-import { EnrollPage } from './pages/auth/enroll-page.tsx'
-import { LoginPage } from './pages/auth/login-page.tsx'
-import { SystemInfoPage } from './pages/system-info.tsx'
+import { createEffect, createSignal, lazy, Match, on, onCleanup, Show, Suspense, Switch } from 'solid-js'
+import { Dynamic } from 'solid-js/web'
+import { Shell } from './components/shell.tsx'
+import { SignIn } from './components/sign-in.tsx'
+import { events, type StreamStatus } from './lib/events.ts'
+import { location, matchRoute } from './lib/router.ts'
+import { auth, loadSession } from './lib/session.ts'
+import { panel } from './lib/store.ts'
+import { routes } from './routes.ts'
 
-function TokenForm(props: { onSaved: () => void }) {
-  let input!: HTMLInputElement
+// The passkey pages pull in the WebAuthn helper; load them only there.
+const EnrollPage = lazy(() => import('./pages/auth/enroll-page.tsx').then((m) => ({ default: m.EnrollPage })))
+const LoginPage = lazy(() => import('./pages/auth/login-page.tsx').then((m) => ({ default: m.LoginPage })))
+
+function NotFound() {
   return (
-    <form
-      class="token-form"
-      onSubmit={(e) => {
-        e.preventDefault()
-        if (input.value.trim()) setToken(input.value.trim())
-        props.onSaved()
-      }}
-    >
-      <p>Open the link the gateway printed, or paste its token:</p>
-      <label>
-        Token <input ref={input} type="password" autocomplete="off" required />
-      </label>
-      <button type="submit">Sign in</button>
+    <section>
+      <h1>Not found</h1>
       <p>
-        Or <a href="/login">sign in with a passkey</a>.
+        Nothing lives at <code>{location().pathname}</code>. <a href="/">Back to the dashboard</a>.
       </p>
-    </form>
+    </section>
   )
 }
 
-/** The page for a path: the passkey pages, else the panel. */
-function Page() {
-  // A token from the link, or the session cookie a passkey sign-in left: the API says which works.
-  const [authed, setAuthed] = createSignal(true)
-  const path = window.location.pathname
-  if (path === '/setup' || path === '/enroll') return <EnrollPage firstAdmin={path === '/setup'} />
-  if (path === '/login') return <LoginPage />
+const unreachableMessage = () => {
+  const a = auth()
+  return a.status === 'unreachable' ? a.message : ''
+}
+
+/** The signed-in panel: the page for the path inside the shell, fed by the one event stream. */
+function Panel() {
+  const [stream, setStream] = createSignal<StreamStatus>(events.status)
+  onCleanup(events.onStatus(setStream))
+  onCleanup(panel.follow(events))
+  void loadSession()
+  createEffect(
+    on(
+      () => auth().status,
+      (status) => (status === 'signed-in' ? events.start() : events.stop()),
+    ),
+  )
+  const match = () => matchRoute(routes, location().pathname)
+  createEffect(() => {
+    const m = match()
+    document.title = m ? `${m.route.title} · Orbit` : 'Orbit'
+  })
   return (
-    <Show when={authed()} fallback={<TokenForm onSaved={() => setAuthed(true)} />}>
-      <SystemInfoPage onUnauthorized={() => setAuthed(false)} />
-    </Show>
+    <Switch>
+      <Match when={auth().status === 'loading'}>
+        <p class="loading">Loading…</p>
+      </Match>
+      <Match when={auth().status === 'signed-out'}>
+        <SignIn />
+      </Match>
+      <Match when={auth().status === 'expired'}>
+        <SignIn expired />
+      </Match>
+      <Match when={auth().status === 'unreachable'}>
+        <section class="sign-in">
+          <h2>The gateway cannot be reached</h2>
+          <p role="alert">{unreachableMessage()}</p>
+          <button type="button" onClick={() => void loadSession()}>
+            Try again
+          </button>
+        </section>
+      </Match>
+      <Match when={auth().status === 'signed-in'}>
+        <Shell routes={routes} stream={stream()}>
+          <Suspense fallback={<p class="loading">Loading…</p>}>
+            <Show when={match()} fallback={<NotFound />} keyed>
+              {(m) => <Dynamic component={m.route.component} params={m.params} />}
+            </Show>
+          </Suspense>
+        </Shell>
+      </Match>
+    </Switch>
   )
 }
 
 export function App() {
+  const path = () => location().pathname
   return (
-    <main>
-      <header>
-        <h1>Orbit</h1>
-        <p class="tagline">Windows applications in portable containers</p>
-      </header>
-      <Page />
-    </main>
+    <Switch fallback={<Panel />}>
+      <Match when={path() === '/setup' || path() === '/enroll'}>
+        <main class="auth-page">
+          <h1>Orbit</h1>
+          <Suspense>
+            <EnrollPage firstAdmin={path() === '/setup'} />
+          </Suspense>
+        </main>
+      </Match>
+      <Match when={path() === '/login'}>
+        <main class="auth-page">
+          <h1>Orbit</h1>
+          <Suspense>
+            <LoginPage />
+          </Suspense>
+        </main>
+      </Match>
+    </Switch>
   )
 }

@@ -18,3 +18,4 @@ export function takeTokenFromLocation(
 export const currentToken = (store: Storage = sessionStorage): string | undefined =>
   store.getItem(key) ?? undefined
 export const setToken = (token: string, store: Storage = sessionStorage): void => store.setItem(key, token)
+export const clearToken = (store: Storage = sessionStorage): void => store.removeItem(key)

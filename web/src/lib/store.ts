@@ -1,0 +1,71 @@
+import { createRoot } from 'solid-js'
+import { createStore, reconcile } from 'solid-js/store'
+import { call, client } from './api.ts'
+import type { EventStream, StreamMessage } from './events.ts'
+import { type Action, initialState, type PanelState, reduce } from './state.ts'
+
+export interface PanelStore {
+  /** The live state (a Solid store: read it in JSX or effects and it tracks). */
+  readonly state: PanelState
+  dispatch(action: Action): void
+  /** Feeds the store from an event stream; returns the unsubscribe. */
+  follow(stream: EventStream): () => void
+  /** Fetches the container list (every page) into the state. */
+  loadContainers(): Promise<void>
+}
+
+/**
+ * A Solid store driven by the pure reducer: every action computes the next state, then only the
+ * top-level parts that changed are reconciled into the store, so a card re-renders only when its
+ * own container changed.
+ */
+export function createPanelStore(
+  load: () => Promise<PanelState['containers'][string][]> = fetchAllContainers,
+): PanelStore {
+  const [state, setState] = createRoot(() => createStore<PanelState>(initialState()))
+  let current = initialState()
+
+  const dispatch = (action: Action) => {
+    const next = reduce(current, action)
+    if (next === current) return
+    for (const key of Object.keys(next) as Array<keyof PanelState>) {
+      const value = next[key]
+      if (value === current[key]) continue
+      // biome-ignore lint/suspicious/noExplicitAny: one key at a time, typed by PanelState
+      const set = setState as (k: keyof PanelState, v: any) => void
+      set(key, typeof value === 'object' ? reconcile(value, { key: 'id', merge: true }) : value)
+    }
+    current = next
+  }
+
+  const loadContainers = async () => {
+    dispatch({ type: 'local.containers', items: await load() })
+  }
+
+  const follow = (stream: EventStream) =>
+    stream.subscribe((msg: StreamMessage) => {
+      if (msg.kind === 'event') dispatch(msg.event)
+      else if (msg.kind === 'reset') {
+        dispatch({ type: 'local.reset' })
+        void loadContainers().catch(() => {})
+      }
+    })
+
+  return { state, dispatch, follow, loadContainers }
+}
+
+async function fetchAllContainers() {
+  const items: PanelState['containers'][string][] = []
+  let cursor: string | undefined
+  do {
+    const page = await call(
+      client.GET('/api/containers', { params: { query: { limit: 1000, ...(cursor ? { cursor } : {}) } } }),
+    )
+    items.push(...page.items)
+    cursor = page.nextCursor ?? undefined
+  } while (cursor)
+  return items
+}
+
+/** The panel's store. */
+export const panel: PanelStore = createPanelStore()

@@ -1,0 +1,95 @@
+import { createSignal, For, onMount, Show } from 'solid-js'
+import { errorMessage } from '../../lib/api.ts'
+import { panel } from '../../lib/store.ts'
+import { ContainerCard, PendingCard } from './container-card.tsx'
+import { type DashboardFilter, filterContainers } from './filter.ts'
+
+const states = ['created', 'installing', 'ready', 'running', 'stopped', 'failed', 'busy'] as const
+
+/** `/`: every container as a card, live from the event stream, with search and filters. */
+export default function DashboardPage() {
+  const [filter, setFilter] = createSignal<DashboardFilter>({ text: '', state: '', runtime: '' })
+  const [loadError, setLoadError] = createSignal<string>()
+  const load = () => {
+    setLoadError(undefined)
+    panel.loadContainers().catch((err) => setLoadError(errorMessage(err)))
+  }
+  onMount(load)
+  const shown = () => filterContainers(Object.values(panel.state.containers), filter())
+  const pending = () => Object.values(panel.state.pending)
+  const total = () => Object.keys(panel.state.containers).length
+  const patch = (p: Partial<DashboardFilter>) => setFilter({ ...filter(), ...p })
+  return (
+    <section class="dashboard" aria-labelledby="dashboard-title">
+      <div class="page-head">
+        <h1 id="dashboard-title">Containers</h1>
+      </div>
+      <search class="filters" aria-label="Filter containers">
+        <label>
+          Search
+          <input
+            type="search"
+            placeholder="Name, version or label"
+            value={filter().text}
+            onInput={(e) => patch({ text: e.currentTarget.value })}
+          />
+        </label>
+        <label>
+          State
+          <select
+            value={filter().state}
+            onChange={(e) => patch({ state: e.currentTarget.value as DashboardFilter['state'] })}
+          >
+            <option value="">Any</option>
+            <For each={states}>{(s) => <option value={s}>{s}</option>}</For>
+          </select>
+        </label>
+        <label>
+          Runtime
+          <select
+            value={filter().runtime}
+            onChange={(e) => patch({ runtime: e.currentTarget.value as DashboardFilter['runtime'] })}
+          >
+            <option value="">Any</option>
+            <option value="wine">Wine</option>
+            <option value="native">Native</option>
+          </select>
+        </label>
+      </search>
+      <Show when={loadError()}>
+        <div class="error" role="alert">
+          Could not load the containers: {loadError()}{' '}
+          <button type="button" onClick={load}>
+            Try again
+          </button>
+        </div>
+      </Show>
+      <Show when={panel.state.containersLoaded} fallback={<p class="loading">Loading containers…</p>}>
+        <p class="muted" aria-live="polite">
+          {shown().length === total()
+            ? `${total()} container${total() === 1 ? '' : 's'}`
+            : `${shown().length} of ${total()} containers`}
+        </p>
+        <ul class="cards" aria-label="Containers">
+          <For each={pending()}>
+            {(p) => (
+              <li>
+                <PendingCard pending={p} />
+              </li>
+            )}
+          </For>
+          <For each={shown()}>
+            {(c) => (
+              <li>
+                <ContainerCard container={c} />
+              </li>
+            )}
+          </For>
+        </ul>
+        <Show when={total() === 0 && pending().length === 0}>
+          <p class="empty">No containers yet.</p>
+        </Show>
+      </Show>
+    </section>
+  )
+}

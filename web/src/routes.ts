@@ -1,0 +1,42 @@
+import { type Component, lazy } from 'solid-js'
+import type { SessionInfo } from './lib/api.ts'
+
+export interface PageProps {
+  /** The route's `:params`, decoded. */
+  params: Record<string, string>
+}
+
+/** A page of the panel. Pages load on demand, so the first screen stays small. */
+export interface PanelRoute {
+  path: string
+  /** The document title and, with `nav`, the label in the navigation. */
+  title: string
+  /** Listed in the navigation (in this order) when true. */
+  nav?: boolean
+  /** Shown in the navigation only to principals holding this scope. */
+  scope?: SessionInfo['scopes'][number]
+  component: Component<PageProps>
+}
+
+// One line per page. Navigation order: Dashboard, Jobs, Events, Audit, Tokens, Passkeys, Users, System.
+export const routes: PanelRoute[] = [
+  {
+    path: '/',
+    title: 'Dashboard',
+    nav: true,
+    scope: 'containers:read',
+    component: lazy(() => import('./pages/dashboard/dashboard-page.tsx')),
+  },
+  {
+    path: '/system',
+    title: 'System',
+    nav: true,
+    scope: 'system:read',
+    // The 401 hook of the client handles lost credentials for every page.
+    component: lazy(() =>
+      import('./pages/system-info.tsx').then((m) => ({
+        default: () => m.SystemInfoPage({ onUnauthorized: () => {} }),
+      })),
+    ),
+  },
+]

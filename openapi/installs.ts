@@ -26,6 +26,18 @@ export const InstallQuery = z.object({
       description: "The installer's arguments, one `args=` per argument, in order",
       example: ['/S'],
     }),
+  timeout: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .optional()
+    .openapi({
+      description:
+        'Seconds the installer may run before it is stopped and the install fails with ETIMEOUT ' +
+        '(default: limits.install_timeout_seconds of the configuration)',
+      example: 600,
+    }),
 })
 
 export const InstallAccepted = z

@@ -3288,6 +3288,8 @@ export interface operations {
                 args?: string | string[];
                 /** @description The installer's file name (recorded in the manifest) */
                 filename: string;
+                /** @description Seconds the installer may run before it is stopped and the install fails with ETIMEOUT (default: limits.install_timeout_seconds of the configuration) */
+                timeout?: number;
             };
             header?: never;
             path: {

@@ -11,6 +11,8 @@ export interface Config {
   maxBodyBytes: number
   /** The largest upload (installers, imports) streamed to disk, in bytes. */
   maxUploadBytes: number
+  /** An installer still running after this many seconds is stopped and its install fails. */
+  installTimeoutSeconds: number
   /** Host names the gateway answers to besides the loopback names (DNS-rebinding defence). */
   allowedHosts: string[]
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -71,6 +73,12 @@ export const settings: Setting[] = [
   { key: 'dataDir', toml: ['data', 'dir'], env: 'ORBIT_DATA', kind: 'string' },
   { key: 'maxBodyBytes', toml: ['limits', 'max_body_bytes'], env: 'ORBIT_MAX_BODY_BYTES', kind: 'int' },
   { key: 'maxUploadBytes', toml: ['limits', 'max_upload_bytes'], env: 'ORBIT_MAX_UPLOAD_BYTES', kind: 'int' },
+  {
+    key: 'installTimeoutSeconds',
+    toml: ['limits', 'install_timeout_seconds'],
+    env: 'ORBIT_INSTALL_TIMEOUT_SECONDS',
+    kind: 'count',
+  },
   { key: 'logLevel', toml: ['log', 'level'], env: 'ORBIT_LOG_LEVEL', kind: 'level', reloadable: true },
   {
     key: 'metricsAllowLoopback',

@@ -307,7 +307,7 @@ test('an .msi is captured through msiexec: its files, keys and shortcut, and the
   const paths = m.files.map((f) => f.path)
   assert.ok(paths.includes('C:\\users\\orbit\\AppData\\Roaming\\Acme\\config.ini'), paths.join('\n'))
   // No copy of the installer itself in the capture: msiexec ran it from where the capture put it.
-  assert.ok(!paths.some((p) => p.toLowerCase().endsWith('\\acme-v3.msi')), paths.join('\n'))
+  assert.ok(!paths.some((p) => p?.toLowerCase().endsWith('\\acme-v3.msi')), paths.join('\n'))
 
   const version = m.registry.valuesAdded.find(
     (x) => x.key.toLowerCase() === 'hkey_local_machine\\software\\acme' && x.value.name === 'Version',

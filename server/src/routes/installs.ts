@@ -14,7 +14,7 @@ export const isStreamedUpload = (method: string, path: string): boolean =>
 export function installRoutes(app: OpenAPIHono<AuthEnv>, deps: Deps): void {
   app.openapi(guarded(startInstall, deps), async (c) => {
     const { id } = c.req.valid('param')
-    const { filename, args } = c.req.valid('query')
+    const { filename, args, timeout } = c.req.valid('query')
     const accepted = await audited(
       deps,
       actorOf(c),
@@ -24,6 +24,7 @@ export function installRoutes(app: OpenAPIHono<AuthEnv>, deps: Deps): void {
         start(deps, id, {
           filename,
           args,
+          timeoutSeconds: timeout,
           contentType: c.req.header('content-type'),
           contentLength: c.req.header('content-length'),
           body: c.req.raw.body,

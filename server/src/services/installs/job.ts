@@ -34,17 +34,32 @@ export async function runInstallJob(
     deps.core.stopInstance(p.containerId, 2000).catch(() => {})
   }
   ctx.signal.addEventListener('abort', stop, { once: true })
+  // An installer waiting for input that never comes (a dialog /qn did not silence) would hold the
+  // container `installing` for ever: past its time it is stopped like a cancel, and the job says why.
+  const limit = p.timeoutSeconds ?? deps.config.installTimeoutSeconds
+  let timedOut = false
+  let timer: NodeJS.Timeout | undefined
+  const startTimer = () => {
+    timer = setTimeout(() => {
+      timedOut = true
+      stop()
+    }, limit * 1000)
+  }
+  const timeoutError = () =>
+    Object.assign(
+      new Error(
+        `the installer was still running after ${limit} s and was stopped; what it changed is in the manifest`,
+      ),
+      { code: 'ETIMEOUT' },
+    )
   let lines = 0
   try {
     await endLeftovers(deps, p.containerId)
     const before = await snapshotBefore(deps, ctx)
     ctx.progress({ done: 0, total: null, unit: 'lines', message: `preparing ${p.filename}` }, 'prepare')
-    const manifest = await deps.core.install(
-      deps.config.dataDir,
-      p.containerId,
-      p.file,
-      p.args,
-      (e: InstallEvent) => {
+    startTimer()
+    const manifest = await deps.core
+      .install(deps.config.dataDir, p.containerId, p.file, p.args, (e: InstallEvent) => {
         const base = { jobId: ctx.job.id, containerId: p.containerId }
         if (e.phase === 'install') {
           ctx.progress({ done: ++lines, unit: 'lines', message: e.line }, 'install')
@@ -55,8 +70,11 @@ export async function runInstallJob(
           ctx.progress({ done: lines, message: e.message }, e.phase)
           publish({ ...base, phase: e.phase, message: e.message })
         }
-      },
-    )
+      })
+      .catch((err: unknown) => {
+        throw timedOut ? timeoutError() : err
+      })
+      .finally(() => clearTimeout(timer))
     try {
       const info = await deps.core.getContainer(deps.config.dataDir, p.containerId)
       updateRow(deps.db, p.containerId, { ...mirrorOf(info), updatedAt: Date.now() })
@@ -64,6 +82,7 @@ export async function runInstallJob(
       updateRow(deps.db, p.containerId, { installed: true, updatedAt: Date.now() })
     }
     const { installer } = manifest
+    if (timedOut) throw timeoutError()
     if (installer.exitCode === null || !okExitCodes.has(installer.exitCode)) {
       const how =
         installer.exitCode === null
@@ -87,6 +106,7 @@ export async function runInstallJob(
       snapshots: { before, after: after.snapshot.id },
     }
   } finally {
+    clearTimeout(timer)
     ctx.signal.removeEventListener('abort', stop)
     await rm(p.uploadDir, { recursive: true, force: true })
   }

@@ -17,6 +17,8 @@ export type InstallParams = {
   args: string[]
   size: number
   blake3: string
+  /** The installer is stopped after this many seconds (absent in jobs from before the limit). */
+  timeoutSeconds?: number
   /** Where the container goes back to when the job is canceled before it started. */
   previousState: ContainerStateName
   previousReason: string | null
@@ -25,6 +27,8 @@ export type InstallParams = {
 export interface InstallRequest {
   filename: string
   args: string[]
+  /** Overrides the configured install timeout. */
+  timeoutSeconds?: number
   contentType: string | undefined
   contentLength: string | undefined
   body: ReadableStream<Uint8Array> | null
@@ -74,6 +78,7 @@ export async function startInstall(
       args: req.args,
       size: upload.size,
       blake3: hash.hash,
+      timeoutSeconds: req.timeoutSeconds ?? deps.config.installTimeoutSeconds,
       previousState: before.state,
       previousReason: before.stateReason,
     }

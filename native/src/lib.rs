@@ -4,6 +4,7 @@ pub mod capture;
 pub mod clone;
 pub mod container;
 pub mod error;
+pub mod files;
 pub mod hash;
 pub mod lnk;
 pub mod napi;

@@ -11,6 +11,7 @@ mod callback;
 pub(crate) mod env;
 mod exports;
 mod exports_core;
+mod exports_files;
 mod exports_pack;
 mod exports_store;
 mod sandbox;
@@ -148,6 +149,7 @@ fn register(env: Env, exports: JsValue) -> Result<()> {
         .chain(exports_core::EXPORTS)
         .chain(exports_pack::EXPORTS)
         .chain(exports_store::EXPORTS)
+        .chain(exports_files::EXPORTS)
     {
         let func = out!(napi_create_function(
             env.0,

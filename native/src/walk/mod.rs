@@ -14,7 +14,7 @@ mod entry;
 mod error;
 mod hash;
 mod hash_phase;
-mod overlay;
+pub(crate) mod overlay;
 mod scan;
 mod statcache;
 mod sys;

@@ -5,10 +5,12 @@ import * as config from './config.ts'
 import * as containers from './containers.ts'
 import * as docs from './docs.ts'
 import * as events from './events.ts'
+import * as files from './files.ts'
 import * as installs from './installs.ts'
 import * as jobs from './jobs.ts'
 import * as metrics from './metrics.ts'
 import * as passkeys from './passkeys.ts'
+import * as registry from './registry.ts'
 import * as runs from './runs.ts'
 import { securityScheme, securitySchemeName, sessionScheme, sessionSchemeName } from './security.ts'
 import * as snapshots from './snapshots.ts'
@@ -24,10 +26,12 @@ export * from './containers.ts'
 export * from './docs.ts'
 export * from './errors.ts'
 export * from './events.ts'
+export * from './files.ts'
 export * from './installs.ts'
 export * from './jobs.ts'
 export * from './metrics.ts'
 export * from './passkeys.ts'
+export * from './registry.ts'
 export * from './roles.ts'
 export * from './runs.ts'
 export * from './security.ts'
@@ -94,6 +98,15 @@ export const routes = [
   transfer.downloadExport,
   transfer.deleteExport,
   transfer.startImport,
+  registry.getRegistryKey,
+  registry.getRegistryValue,
+  registry.setRegistryValue,
+  registry.deleteRegistryValue,
+  registry.deleteRegistryKey,
+  registry.exportRegistry,
+  registry.importRegistry,
+  files.listFiles,
+  files.downloadFile,
 ] as const
 
 export const documentConfig = {

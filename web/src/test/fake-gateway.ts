@@ -115,6 +115,17 @@ export function fakeGateway(initial: { containers?: Container[]; session?: Sessi
   }
   gw.handlers = [
     http.get(`${origin}/api/auth/session`, ({ request }) => guard(request) ?? HttpResponse.json(gw.session)),
+    // The stream: replay done at once, then open until the test ends (no heartbeats needed).
+    http.get(`${origin}/api/events`, ({ request }) => {
+      const refused = guard(request)
+      if (refused) return refused
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(new TextEncoder().encode('event: ready\nid: 1\ndata: {"latestId":1}\n\n'))
+        },
+      })
+      return new HttpResponse(body, { headers: { 'content-type': 'text/event-stream' } })
+    }),
     http.get(
       `${origin}/api/containers`,
       ({ request }) =>

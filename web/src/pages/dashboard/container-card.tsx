@@ -88,9 +88,14 @@ export function ContainerCard(props: { container: Container }) {
 export function PendingCard(props: { pending: PendingContainer }) {
   const job = () => (props.pending.jobId ? panel.state.jobs[props.pending.jobId] : undefined)
   return (
-    <article class="card pending" data-container={props.pending.name} aria-busy="true">
+    <article
+      class="card pending"
+      data-container={props.pending.name}
+      aria-busy="true"
+      aria-labelledby={`card-${props.pending.key}`}
+    >
       <header>
-        <h3>{props.pending.name}</h3>
+        <h3 id={`card-${props.pending.key}`}>{props.pending.name}</h3>
         <span class="state state-creating" data-state="creating">
           creating
         </span>

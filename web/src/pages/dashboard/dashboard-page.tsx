@@ -1,7 +1,10 @@
-import { createSignal, For, onMount, Show } from 'solid-js'
+import { createEffect, createSignal, For, onMount, Show } from 'solid-js'
 import { errorMessage } from '../../lib/api.ts'
+import { hasScope } from '../../lib/session.ts'
 import { panel } from '../../lib/store.ts'
 import { ContainerCard, PendingCard } from './container-card.tsx'
+import { createContainer, failedPending } from './create.ts'
+import { CreateDialog } from './create-dialog.tsx'
 import { type DashboardFilter, filterContainers } from './filter.ts'
 
 const states = ['created', 'installing', 'ready', 'running', 'stopped', 'failed', 'busy'] as const
@@ -19,11 +22,50 @@ export default function DashboardPage() {
   const pending = () => Object.values(panel.state.pending)
   const total = () => Object.keys(panel.state.containers).length
   const patch = (p: Partial<DashboardFilter>) => setFilter({ ...filter(), ...p })
+  const [creating, setCreating] = createSignal(false)
+  const [notices, setNotices] = createSignal<string[]>([])
+  const notify = (msg: string) => setNotices([...notices(), msg])
+  // A creation that went through a job (base runtime first) fails later: roll its card back then.
+  createEffect(() => {
+    for (const m of failedPending(panel)) notify(m)
+  })
   return (
     <section class="dashboard" aria-labelledby="dashboard-title">
       <div class="page-head">
         <h1 id="dashboard-title">Containers</h1>
+        <Show when={hasScope('containers:write')}>
+          <div class="toolbar">
+            <button type="button" class="primary" onClick={() => setCreating(true)}>
+              New container
+            </button>
+          </div>
+        </Show>
       </div>
+      <div aria-live="assertive">
+        <For each={notices()}>
+          {(n) => (
+            <div class="error" role="alert">
+              {n}{' '}
+              <button
+                type="button"
+                aria-label="Dismiss"
+                onClick={() => setNotices(notices().filter((x) => x !== n))}
+              >
+                ×
+              </button>
+            </div>
+          )}
+        </For>
+      </div>
+      <Show when={creating()}>
+        <CreateDialog
+          onClose={() => setCreating(false)}
+          onCreate={(input) => {
+            setCreating(false)
+            void createContainer(panel, input).then((msg) => msg && notify(msg))
+          }}
+        />
+      </Show>
       <search class="filters" aria-label="Filter containers">
         <label>
           Search

@@ -3,12 +3,14 @@ import type { Db } from '../db/open.ts'
 import { auditLog } from '../db/schema.ts'
 import type { EventBus } from '../events/bus.ts'
 import { entryHash, genesisHash } from './chain.ts'
-import { auditScope } from './scope.ts'
+import type { AuditScope } from './scope.ts'
 
 /** Who acts: the principal's subject and, over the network, the peer address. */
 export interface Actor {
   subject: string
   ip?: string | undefined
+  /** The request's audit trail (actorOf sets it); derived actors keep it with `{ ...actor }`. */
+  trail?: AuditScope | undefined
 }
 
 export interface AuditInput {
@@ -96,8 +98,7 @@ export class AuditLog {
       { behavior: 'immediate' },
     )
     const entry = toEntry(row)
-    const scope = auditScope.getStore()
-    if (scope) scope.recorded++
+    if (actor.trail) actor.trail.recorded++
     this.events?.publish('audit', entry.target ?? 'system', entry)
     return entry
   }

@@ -4,7 +4,7 @@ import type { Deps } from '../deps.ts'
 import type { AuthEnv } from '../middleware/scope-guard.ts'
 import { challengeRoutes, mutatingMethods, mutatingRoutes, routeActions } from './actions.ts'
 import { actorOf } from './actor.ts'
-import { auditScope } from './scope.ts'
+import { openScope } from './scope.ts'
 
 /** Refusals of who asks, as opposed to failures of what was asked. */
 const denials = new Set(['EUNAUTHENTICATED', 'EFORBIDDEN', 'ECSRF', 'ESTEP_UP'])
@@ -22,8 +22,8 @@ const denials = new Set(['EUNAUTHENTICATED', 'EFORBIDDEN', 'ECSRF', 'ESTEP_UP'])
 export function auditTrail(deps: Pick<Deps, 'audit'>): MiddlewareHandler<AuthEnv> {
   return async function auditTrailMiddleware(c, next) {
     if (!mutatingMethods.has(c.req.method)) return next()
-    const scope = { recorded: 0 }
-    await auditScope.run(scope, next)
+    const scope = openScope(c)
+    await next()
     if (scope.recorded > 0) return
     const pattern = matchedRoutes(c)[c.req.routeIndex]?.path
     const route = pattern === undefined ? undefined : mutatingRoutes.get(`${c.req.method} ${pattern}`)
@@ -36,18 +36,21 @@ export function auditTrail(deps: Pick<Deps, 'audit'>): MiddlewareHandler<AuthEnv
     if (!principal && c.req.header('authorization') === undefined) return
     const code = ok ? 'ok' : await problemCode(c.res)
     const params = c.req.param() as Record<string, string>
-    deps.audit.record(actorOf(c), {
-      action: routeActions[route.operationId] ?? route.operationId,
-      // The container (or run, token, user, job) the path names.
-      target: params.id,
-      result: code,
-      details: {
-        method: c.req.method,
-        route: route.pattern,
-        ...(params.snapshot ? { snapshot: params.snapshot } : {}),
-        ...(ok ? {} : { outcome: denials.has(code) ? 'denied' : 'failed', status }),
+    deps.audit.record(
+      { ...actorOf(c), trail: undefined },
+      {
+        action: routeActions[route.operationId] ?? route.operationId,
+        // The container (or run, token, user, job) the path names.
+        target: params.id,
+        result: code,
+        details: {
+          method: c.req.method,
+          route: route.pattern,
+          ...(params.snapshot ? { snapshot: params.snapshot } : {}),
+          ...(ok ? {} : { outcome: denials.has(code) ? 'denied' : 'failed', status }),
+        },
       },
-    })
+    )
   }
 }
 

@@ -70,7 +70,7 @@ export function enrollVerify(
       return created
     })
     deps.audit.record(
-      { subject: `user:${user.name}`, ip: actor.ip },
+      { ...actor, subject: `user:${user.name}` },
       {
         action: link.kind === 'setup' ? 'auth.setup' : 'user.enroll',
         target: `user:${user.name}`,

@@ -56,7 +56,7 @@ export function login(
       input.credential as AuthenticationResponseJSON,
     )
     deps.audit.record(
-      { subject: `user:${user.name}`, ip: actor.ip },
+      { ...actor, subject: `user:${user.name}` },
       { action: 'auth.login', target: `user:${user.name}`, result: 'ok', details: { passkey: passkey.name } },
     )
     return startSession(deps, user, actor.ip)

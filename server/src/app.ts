@@ -14,10 +14,12 @@ import { authRoutes } from './routes/auth.ts'
 import { containerRoutes } from './routes/containers.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { eventRoutes } from './routes/events.ts'
+import { fileRoutes } from './routes/files.ts'
 import { installRoutes, isStreamedUpload } from './routes/installs.ts'
 import { jobRoutes } from './routes/jobs.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { passkeyRoutes } from './routes/passkeys.ts'
+import { registryRoutes } from './routes/registry.ts'
 import { runRoutes } from './routes/runs.ts'
 import { snapshotRoutes } from './routes/snapshots.ts'
 import { systemRoutes } from './routes/system.ts'
@@ -89,6 +91,8 @@ export function createApp(deps: Deps): OpenAPIHono<AuthEnv> {
   runRoutes(app, deps)
   snapshotRoutes(app, deps)
   transferRoutes(app, deps)
+  registryRoutes(app, deps)
+  fileRoutes(app, deps)
 
   app.all('/api/*', () => {
     throw new OrbitError('ENOTFOUND', 'no such API route')

@@ -7,6 +7,7 @@ export async function loadCore(): Promise<Core> {
   const sandbox = await import('../../native/sandbox.ts')
   const store = await import('../../native/store-api.ts')
   const pack = await import('../../native/pack-api.ts')
+  const files = await import('../../native/files-api.ts')
   return {
     systemInfo: () => native.systemInfo(),
     ensureRuntime: api.ensureRuntime,
@@ -33,5 +34,13 @@ export async function loadCore(): Promise<Core> {
     importContainer: pack.importContainer,
     inspectArchive: pack.inspectArchive,
     cleanupImports: pack.cleanupImports,
+    registryQuery: api.containerRegistryQuery,
+    registryGetValue: api.containerRegistryGetValue,
+    registrySetValue: api.containerRegistrySetValue,
+    registryDelete: api.containerRegistryDelete,
+    registryExport: api.containerRegistryExport,
+    registryImport: api.containerRegistryImport,
+    listFiles: files.listFiles,
+    openFile: files.openFile,
   }
 }

@@ -3,10 +3,14 @@ import type {
   ContainerPatch,
   CreateContainerSpec,
   InstallEvent,
+  KeyInfo,
   Manifest,
+  RegImportResult,
+  RegValue,
   RuntimeEvent,
   RuntimeInfo,
 } from '../../native/core-api.ts'
+import type { Listing, OpenedFile } from '../../native/files-api.ts'
 import type { FileHash } from '../../native/index.ts'
 import type {
   ExportOptions,
@@ -88,6 +92,17 @@ export interface Core {
   inspectArchive(dataDir: string, archive: string, passphrase?: string): Promise<Inspection>
   /** Removes work folders of imports that died; at start. */
   cleanupImports(dataDir: string): Promise<number>
+  registryQuery(dataDir: string, id: string, key: string): Promise<KeyInfo>
+  registryGetValue(dataDir: string, id: string, key: string, name: string): Promise<RegValue>
+  /** Registry writes: the container must be at rest (ERUNNING otherwise). */
+  registrySetValue(dataDir: string, id: string, key: string, value: RegValue): Promise<void>
+  registryDelete(dataDir: string, id: string, key: string, valueName?: string): Promise<void>
+  registryExport(dataDir: string, id: string, key: string): Promise<string>
+  registryImport(dataDir: string, id: string, reg: string | Uint8Array): Promise<RegImportResult>
+  /** A folder of the container's C: drive (merged view; EOUTSIDE for a link out of it). */
+  listFiles(dataDir: string, id: string, path: string): Promise<Listing>
+  /** One file of the C: drive, opened for reading (the caller closes it). */
+  openFile(dataDir: string, id: string, path: string): Promise<OpenedFile>
 }
 
 /** Everything createApp depends on, injected so tests build the real app on a temp data dir. */

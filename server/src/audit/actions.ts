@@ -36,6 +36,10 @@ export const routeActions: Readonly<Record<string, string>> = {
   startExport: 'container.export',
   deleteExport: 'export.delete',
   startImport: 'container.import',
+  setRegistryValue: 'registry.set',
+  deleteRegistryValue: 'registry.delete-value',
+  deleteRegistryKey: 'registry.delete-key',
+  importRegistry: 'registry.import',
 }
 
 /**

@@ -1,7 +1,9 @@
 // `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run.
+import { gatewayList } from './gateway-list.ts'
 import { type Bench, type BenchResult, printResults } from './harness.ts'
 import { pack } from './pack.ts'
 import { sandboxSetup } from './sandbox-setup.ts'
+import { sseFanout } from './sse-fanout.ts'
 import { storeBench } from './store.ts'
 import { wineContainers } from './wine-containers.ts'
 
@@ -10,6 +12,8 @@ const benches: Record<string, Bench> = {
   'wine-containers': wineContainers,
   store: storeBench,
   pack,
+  'gateway-list': gatewayList,
+  'sse-fanout': sseFanout,
 }
 
 const only = process.argv.slice(2)

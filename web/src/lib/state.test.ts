@@ -201,3 +201,18 @@ describe('the panel reducer', () => {
     expect({ ...s, lastEventId: 0 }).toEqual(s0)
   })
 })
+
+describe('fetched jobs against the stream', () => {
+  it('a fetched job never undoes a newer state the stream delivered', () => {
+    const job = makeJob({ updatedAt: '2026-11-22T11:00:00.000Z' })
+    const failed = { ...job, state: 'failed' as const, finishedAt: '2026-11-22T11:00:00.000Z' }
+    let s = reduce(initialState(), { id: 1, time: 't', type: 'job.failed', subject: job.id, data: failed })
+    s = reduce(s, { type: 'local.job', job })
+    expect(s.jobs[job.id]?.state).toBe('failed')
+    s = reduce(s, { type: 'local.jobs', items: [{ ...job, updatedAt: '2026-11-22T10:00:00.000Z' }] })
+    expect(s.jobs[job.id]?.state).toBe('failed')
+    const later = { ...job, state: 'queued' as const, attempts: 2, updatedAt: '2026-11-22T12:00:00.000Z' }
+    s = reduce(s, { type: 'local.job', job: later })
+    expect(s.jobs[job.id]?.attempts).toBe(2)
+  })
+})

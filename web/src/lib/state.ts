@@ -214,6 +214,16 @@ function applyEvent(state: PanelState, e: OrbitEvent): PanelState {
   }
 }
 
+/**
+ * A fetched job older than what the stream already told us (an HTTP answer can arrive after the
+ * events about the same job): it must not undo them.
+ */
+function staleJob(state: PanelState, job: Job): boolean {
+  const known = state.jobs[job.id]
+  if (!known) return false
+  return known.updatedAt > job.updatedAt || (known.updatedAt === job.updatedAt && known.finishedAt !== null)
+}
+
 /** The one way state changes: pure, so a replay of the same events gives the same state. */
 export function reduce(state: PanelState, action: Action): PanelState {
   if (!action.type.startsWith('local.')) {
@@ -234,9 +244,9 @@ export function reduce(state: PanelState, action: Action): PanelState {
     case 'local.container':
       return { ...state, containers: { ...state.containers, [a.container.id]: a.container } }
     case 'local.jobs':
-      return a.items.reduce(withJob, state)
+      return a.items.filter((j) => !staleJob(state, j)).reduce(withJob, state)
     case 'local.job':
-      return withJob(state, a.job)
+      return staleJob(state, a.job) ? state : withJob(state, a.job)
     case 'local.runs':
       return a.items.reduce(withRun, state)
     case 'local.pending':

@@ -9,6 +9,8 @@ import { Container, ContainerCreate, ContainerPage } from '../../../openapi/cont
 import { Problem } from '../../../openapi/errors.ts'
 import { InstallAccepted } from '../../../openapi/installs.ts'
 import { Job } from '../../../openapi/jobs.ts'
+import { Run, RunCreate } from '../../../openapi/runs.ts'
+import { ImportAccepted } from '../../../openapi/transfer.ts'
 
 export const origin = 'http://orbit.test'
 
@@ -68,7 +70,10 @@ export interface FakeGateway {
   session: Session | null
   /** What each unsafe request carried as X-CSRF-Token. */
   csrfSeen: Array<string | null>
-  uploads: Array<{ path: string; bytes: number; query: string }>
+  uploads: Array<{ path: string; bytes: number; query: string; passphrase: string | null }>
+  /** Jobs the fake made (uploads), by id; tests change them and dispatch the matching events. */
+  jobs: Map<string, Job>
+  runs: Array<{ containerId: string; program: string }>
   handlers: ReturnType<typeof http.get>[]
 }
 
@@ -89,6 +94,8 @@ export function fakeGateway(initial: { containers?: Container[]; session?: Sessi
         : initial.session,
     csrfSeen: [],
     uploads: [],
+    jobs: new Map(),
+    runs: [],
     handlers: [],
   }
   /** The gateway's checks, in its order: credentials, then a session's CSRF token. */
@@ -156,8 +163,9 @@ export function fakeGateway(initial: { containers?: Container[]; session?: Sessi
       if (refused) return refused
       const bytes = (await request.arrayBuffer()).byteLength
       const url = new URL(request.url)
-      gw.uploads.push({ path: url.pathname, bytes, query: url.search })
+      gw.uploads.push({ path: url.pathname, bytes, query: url.search, passphrase: null })
       const job = makeJob({ containerId: String(params.id) })
+      gw.jobs.set(job.id, job)
       return HttpResponse.json(
         InstallAccepted.parse({
           job,
@@ -165,6 +173,53 @@ export function fakeGateway(initial: { containers?: Container[]; session?: Sessi
         }),
         { status: 202 },
       )
+    }),
+    http.post(`${origin}/api/imports`, async ({ request }) => {
+      const refused = guard(request)
+      if (refused) return refused
+      const bytes = (await request.arrayBuffer()).byteLength
+      const url = new URL(request.url)
+      const passphrase = request.headers.get('orbit-passphrase')
+      gw.uploads.push({ path: url.pathname, bytes, query: url.search, passphrase })
+      const name = url.searchParams.get('name')
+      if (name && gw.containers.some((c) => c.name === name))
+        return problem(409, 'ECONFLICT', 'Conflict', `a container named ${name} exists`)
+      const job = makeJob({ kind: 'container.import' })
+      gw.jobs.set(job.id, job)
+      return HttpResponse.json(
+        ImportAccepted.parse({ job, archive: { size: bytes, blake3: 'cd'.repeat(32) } }),
+        {
+          status: 202,
+        },
+      )
+    }),
+    http.get(`${origin}/api/jobs/:id`, ({ request, params }) => {
+      const refused = guard(request)
+      if (refused) return refused
+      const job = gw.jobs.get(String(params.id))
+      return job ? HttpResponse.json(Job.parse(job)) : problem(404, 'ENOTFOUND', 'Not found', 'no such job')
+    }),
+    http.post(`${origin}/api/containers/:id/runs`, async ({ request, params }) => {
+      const refused = guard(request)
+      if (refused) return refused
+      const body = RunCreate.parse(await request.json())
+      gw.runs.push({ containerId: String(params.id), program: body.program })
+      const run = Run.parse({
+        id: crypto.randomUUID(),
+        containerId: String(params.id),
+        program: body.program,
+        target: 'C:\\acme.exe',
+        args: body.args,
+        state: 'running',
+        pid: 4242,
+        exitCode: null,
+        signal: null,
+        limits: null,
+        error: null,
+        startedAt: new Date().toISOString(),
+        finishedAt: null,
+      })
+      return HttpResponse.json(run, { status: 201 })
     }),
   ]
   return gw

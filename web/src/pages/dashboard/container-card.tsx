@@ -47,7 +47,7 @@ function lastRunText(run: Run | undefined): string {
 }
 
 /** One container on the dashboard; every field follows the live state. */
-export function ContainerCard(props: { container: Container }) {
+export function ContainerCard(props: { container: Container; onInstall?: (() => void) | undefined }) {
   const c = () => props.container
   const [size] = createResource(() => ({ ...c() }), installedSize)
   askLastRun(props.container.id)
@@ -79,6 +79,19 @@ export function ContainerCard(props: { container: Container }) {
       </dl>
       <Show when={c().state === 'failed' && c().stateReason}>
         <p class="reason">{c().stateReason}</p>
+      </Show>
+      <Show
+        when={
+          props.onInstall &&
+          c().runtime.kind === 'wine' &&
+          ['created', 'ready', 'stopped', 'failed'].includes(c().state)
+        }
+      >
+        <footer class="card-actions">
+          <button type="button" onClick={() => props.onInstall?.()} aria-label={`Install into ${c().name}`}>
+            Install…
+          </button>
+        </footer>
       </Show>
     </article>
   )

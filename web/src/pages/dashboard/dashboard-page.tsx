@@ -1,10 +1,19 @@
-import { createEffect, createSignal, For, onMount, Show } from 'solid-js'
+import { createEffect, createSignal, For, lazy, onMount, Show } from 'solid-js'
 import { errorMessage } from '../../lib/api.ts'
 import { hasScope } from '../../lib/session.ts'
 import { panel } from '../../lib/store.ts'
 import { ContainerCard, PendingCard } from './container-card.tsx'
 import { createContainer, failedPending } from './create.ts'
 import { CreateDialog } from './create-dialog.tsx'
+import { ImportFlow } from './import-flow.tsx'
+
+const InstallWizard = lazy(() =>
+  import('../install/install-wizard.tsx').then((m) => ({ default: m.InstallWizard })),
+)
+
+/** Whether a drag carries files (not text or a link being dragged around the page). */
+const hasFiles = (e: DragEvent) => [...(e.dataTransfer?.types ?? [])].includes('Files')
+
 import { type DashboardFilter, filterContainers } from './filter.ts'
 
 const states = ['created', 'installing', 'ready', 'running', 'stopped', 'failed', 'busy'] as const
@@ -23,6 +32,16 @@ export default function DashboardPage() {
   const total = () => Object.keys(panel.state.containers).length
   const patch = (p: Partial<DashboardFilter>) => setFilter({ ...filter(), ...p })
   const [creating, setCreating] = createSignal(false)
+  // The install wizard: open for a container (its id) or for any ('' lets the person choose).
+  const [installing, setInstalling] = createSignal<string>()
+  const [importing, setImporting] = createSignal<File>()
+  const [dragging, setDragging] = createSignal(false)
+  const canWrite = () => hasScope('containers:write')
+  const takeArchive = (file: File | undefined) => {
+    if (!file) return
+    if (!file.name.toLowerCase().endsWith('.ctnr')) return notify(`${file.name} is not a .ctnr archive`)
+    setImporting(file)
+  }
   const [notices, setNotices] = createSignal<string[]>([])
   const notify = (msg: string) => setNotices([...notices(), msg])
   // A creation that went through a job (base runtime first) fails later: roll its card back then.
@@ -30,7 +49,30 @@ export default function DashboardPage() {
     for (const m of failedPending(panel)) notify(m)
   })
   return (
-    <section class="dashboard" aria-labelledby="dashboard-title">
+    <section
+      class="dashboard"
+      classList={{ dragging: dragging() }}
+      aria-labelledby="dashboard-title"
+      onDragOver={(e) => {
+        if (!canWrite() || !hasFiles(e)) return
+        e.preventDefault()
+        setDragging(true)
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target || !e.relatedTarget) setDragging(false)
+      }}
+      onDrop={(e) => {
+        if (!canWrite() || !hasFiles(e)) return
+        e.preventDefault()
+        setDragging(false)
+        takeArchive(e.dataTransfer?.files[0])
+      }}
+    >
+      <Show when={dragging()}>
+        <div class="drop-overlay" aria-hidden="true">
+          Drop a .ctnr archive to import it
+        </div>
+      </Show>
       <div class="page-head">
         <h1 id="dashboard-title">Containers</h1>
         <Show when={hasScope('containers:write')}>
@@ -38,6 +80,21 @@ export default function DashboardPage() {
             <button type="button" class="primary" onClick={() => setCreating(true)}>
               New container
             </button>
+            <button type="button" onClick={() => setInstalling('')}>
+              Install an app
+            </button>
+            <label class="button">
+              Import…
+              <input
+                class="visually-hidden"
+                type="file"
+                accept=".ctnr"
+                onChange={(e) => {
+                  takeArchive(e.currentTarget.files?.[0])
+                  e.currentTarget.value = ''
+                }}
+              />
+            </label>
           </div>
         </Show>
       </div>
@@ -57,6 +114,15 @@ export default function DashboardPage() {
           )}
         </For>
       </div>
+      <Show when={installing() !== undefined}>
+        <InstallWizard
+          {...(installing() ? { containerId: installing() as string } : {})}
+          onClose={() => setInstalling(undefined)}
+        />
+      </Show>
+      <Show when={importing()} keyed>
+        {(file) => <ImportFlow file={file} onClose={() => setImporting(undefined)} />}
+      </Show>
       <Show when={creating()}>
         <CreateDialog
           onClose={() => setCreating(false)}
@@ -123,7 +189,7 @@ export default function DashboardPage() {
           <For each={shown()}>
             {(c) => (
               <li>
-                <ContainerCard container={c} />
+                <ContainerCard container={c} onInstall={canWrite() ? () => setInstalling(c.id) : undefined} />
               </li>
             )}
           </For>

@@ -19,6 +19,11 @@ Commands:
   export NAME -o FILE.ctnr [--encrypt] [--with-runtime] [--with-snapshots]
                                              a signed archive (passphrase: ORBIT_PASSPHRASE or asked)
   import FILE.ctnr [--name NEW] [--trust]    a new container from an archive (--trust: accept its signer)
+  reg get NAME KEY [VALUE] | set NAME KEY VALUE DATA... [--type T] | rm NAME KEY [VALUE]
+      | export NAME KEY [-o F.reg] | import NAME F.reg
+                                             a container's registry (KEY like HKLM\\Software\\Acme)
+  files ls NAME [PATH] | get NAME PATH [-o FILE]
+                                             a container's C: drive as its programs see it
   run [--env K=V]... NAME [--] PROGRAM [ARGS...]
                                              run an app or a C:\\ path; exits with its exit code
   logs NAME [RUN] [-f]                       a run's output (the latest run by default)
@@ -68,6 +73,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await (await import('./commands/transfer.ts')).exportCommand(rest, cliContext(env), env)
       case 'import':
         return await (await import('./commands/transfer.ts')).importCommand(rest, cliContext(env), env)
+      case 'reg':
+        return await (await import('./commands/reg.ts')).reg(rest, cliContext(env))
+      case 'files':
+        return await (await import('./commands/files.ts')).files(rest, cliContext(env))
       case 'run':
         return await (await import('./commands/run.ts')).run(rest, cliContext(env))
       case 'logs':

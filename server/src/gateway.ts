@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.ts'
+import { followJobOutcomes } from './audit/job-outcomes.ts'
 import { AuditLog } from './audit/log.ts'
 import { createAuth } from './auth/index.ts'
 import { type Config, type LoadedConfig, loadConfigWithSources } from './config.ts'
@@ -57,11 +58,13 @@ export async function startGateway(
   const jobs = new JobQueue(db, events)
   const metrics = new Metrics()
   metrics.follow(events, { db, dataDir: config.dataDir })
+  const audit = new AuditLog(db, events)
+  // Before the queue starts: jobs a stop interrupted end at start, and their outcome is recorded.
+  followJobOutcomes(db, audit, events)
   const runs = new RunSupervisor({ db, events, core, config })
   // Services register their job kinds here, before the queue recovers and starts.
   await prepareContainerServices({ db, events, jobs, core, config })
   jobs.start()
-  const audit = new AuditLog(db, events)
   const app = createApp({
     db,
     core,

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from './app.ts'
+import { followJobOutcomes } from './audit/job-outcomes.ts'
 import { AuditLog } from './audit/log.ts'
 import { createAuth } from './auth/index.ts'
 import { loadConfigWithSources } from './config.ts'
@@ -65,6 +66,7 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     log: silentLogger(),
   }
   deps.metrics.follow(events, { db, dataDir })
+  followJobOutcomes(db, deps.audit, events)
   options.setup?.(deps)
   await prepareContainerServices(deps)
   deps.jobs.start()

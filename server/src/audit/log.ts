@@ -103,6 +103,12 @@ export class AuditLog {
     return entry
   }
 
+  /** One entry by id. */
+  entry(id: number): AuditEntry | undefined {
+    const row = this.db.select().from(auditLog).where(eq(auditLog.id, id)).get()
+    return row && toEntry(row)
+  }
+
   /** Newest first, filtered; `before` pages by id. */
   list(
     filter: AuditFilter,

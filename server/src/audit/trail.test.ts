@@ -201,7 +201,19 @@ test('with the scope, each container verb records who, from where, what, on whic
     'snapshot.create',
   )
   assert.equal(snap.entry.target, c.id)
-  const taken = (await jobOf(snap.body)).result as { id: string }
+  const snapJob = await jobOf(snap.body)
+  const taken = snapJob.result as { id: string }
+  // What the job finally did is a second entry, for the same actor, action and target.
+  const finished = t.deps.audit
+    .list({ action: 'snapshot.create' }, 5)
+    .items.find((e) => e.details.job === snapJob.id && e.details.stage === 'finished')
+  assert.ok(finished, 'the outcome of the snapshot job is recorded')
+  assert.equal(finished.result, 'ok')
+  assert.equal(finished.details.state, 'succeeded')
+  assert.equal(finished.actor, who.actor)
+  assert.equal(finished.ip, who.ip)
+  assert.equal(finished.target, c.id)
+  assert.equal(finished.details.label, 'a')
   await jobOf(
     (
       await one(
@@ -295,7 +307,16 @@ test("an install's entry carries the installer's hash", async () => {
   writeFileSync(copy, payload)
   assert.equal(installer.blake3, hashFileSync(copy).hash)
   const { job } = JSON.parse(r.body) as { job: Job }
-  await t.deps.jobs.waitFor(job.id)
+  const ended = await t.deps.jobs.waitFor(job.id)
+  assert.equal(ended.state, 'failed')
+  // The install's outcome: its failure code, with the installer's hash kept.
+  const outcome = t.deps.audit
+    .list({ action: 'container.install', target: 'wineish' }, 5)
+    .items.find((x) => x.details.stage === 'finished')
+  assert.ok(outcome, 'the outcome of the install job is recorded')
+  assert.equal(outcome.result, ended.error?.code)
+  assert.equal(outcome.actor, 'admin-token')
+  assert.equal((outcome.details.installer as { blake3: string }).blake3, installer.blake3)
   // Wait for the container to settle before cleanup.
   for (let i = 0; i < 100 && t.deps.runs.activeRuns('wineish') > 0; i++) await sleep(20)
 })

@@ -45,6 +45,14 @@ function Panel() {
     const m = match()
     document.title = m ? `${m.route.title} · Orbit` : 'Orbit'
   })
+  // After a navigation, the focus goes to the new page's content (where a screen reader starts).
+  createEffect(
+    on(
+      () => location().pathname,
+      () => document.getElementById('content')?.focus({ preventScroll: true }),
+      { defer: true },
+    ),
+  )
   return (
     <Switch>
       <Match when={auth().status === 'loading'}>

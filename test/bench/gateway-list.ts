@@ -8,7 +8,7 @@ import { type LoadResult, runLoad } from './http-load.ts'
 
 const containerCount = 1000
 const connections = 32
-const rounds = 3
+const rounds = Number(process.env.ORBIT_BENCH_ROUNDS ?? 3)
 const roundMs = 4000
 const warmupMs = 1000
 
@@ -49,7 +49,8 @@ export async function readToken(gw: GatewayProc, scopes: string[]): Promise<stri
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 
 export const gatewayList: Bench = async () => {
-  const gw = await startOrbit()
+  // ORBIT_BENCH_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' profiles the gateway meanwhile.
+  const gw = await startOrbit(process.env.ORBIT_BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean))
   const hello = await startHello()
   try {
     const t0 = performance.now()

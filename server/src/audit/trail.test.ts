@@ -123,6 +123,16 @@ test('a bad token is recorded as denied; a request without credentials is not (a
   assert.equal(bad.entries[0]?.actor, 'anonymous')
   assert.equal(bad.entries[0]?.result, 'EUNAUTHENTICATED')
   assert.equal(bad.entries[0]?.details.outcome, 'denied')
+  // A valid token from another site's page: refused by the Origin check, recorded as denied.
+  const foreign = await attempt('/api/containers', {
+    method: 'POST',
+    json: { name: 'x' },
+    headers: { origin: 'http://evil.example' },
+  })
+  assert.equal(foreign.status, 403)
+  assert.equal(foreign.entries.length, 1)
+  assert.equal(foreign.entries[0]?.result, 'EBAD_ORIGIN')
+  assert.equal(foreign.entries[0]?.details.outcome, 'denied')
   const none = await attempt('/api/containers', { method: 'POST', json: { name: 'x' }, token: null })
   assert.equal(none.status, 401)
   assert.deepEqual(none.entries, [])

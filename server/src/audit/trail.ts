@@ -7,7 +7,7 @@ import { actorOf } from './actor.ts'
 import { openScope } from './scope.ts'
 
 /** Refusals of who asks, as opposed to failures of what was asked. */
-const denials = new Set(['EUNAUTHENTICATED', 'EFORBIDDEN', 'ECSRF', 'ESTEP_UP'])
+const denials = new Set(['EUNAUTHENTICATED', 'EFORBIDDEN', 'ECSRF', 'ESTEP_UP', 'EBAD_HOST', 'EBAD_ORIGIN'])
 
 /**
  * Makes sure every mutating request leaves an audit entry. Services write their own entries (with
@@ -25,8 +25,11 @@ export function auditTrail(deps: Pick<Deps, 'audit'>): MiddlewareHandler<AuthEnv
     const scope = openScope(c)
     await next()
     if (scope.recorded > 0) return
-    const pattern = matchedRoutes(c)[c.req.routeIndex]?.path
-    const route = pattern === undefined ? undefined : mutatingRoutes.get(`${c.req.method} ${pattern}`)
+    // Any matched entry, not only the one that answered: a global check (Host, Origin) may have
+    // refused the request before its route's handlers ran.
+    const route = matchedRoutes(c)
+      .map((r) => mutatingRoutes.get(`${c.req.method} ${r.path}`))
+      .find((r) => r !== undefined)
     if (!route) return
     const status = c.res.status
     const ok = status < 400

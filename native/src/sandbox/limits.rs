@@ -154,9 +154,39 @@ fn write(path: &Path, value: &str) -> std::io::Result<()> {
     std::fs::write(path, value)
 }
 
+/// How old an empty group must be before a sweep removes it: a runner that has just made its
+/// group has not moved into it yet, and must not lose it.
+pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Remove the groups under `parent` that runners killed without cleaning up left behind (the
+/// runner removes its groups when the instance ends, but a SIGKILL or a crash skips that).
+/// Only empty ones go: rmdir of a cgroup that still has processes or children fails with EBUSY,
+/// so a live instance's group is never touched, whatever its age.
+pub fn sweep_stale(parent: &Path, older_than: std::time::Duration) -> usize {
+    let Ok(dir) = std::fs::read_dir(parent) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in dir.flatten() {
+        let Ok(meta) = entry.metadata() else {
+            continue;
+        };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age >= older_than);
+        if meta.is_dir() && old && std::fs::remove_dir(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Make one group and set `files`; None if anything fails (the caller falls back to rlimits).
 fn make_group(place: &Place, name: &str, files: &[(&str, String)]) -> Option<PathBuf> {
     let parent = place.own.join("orbit");
+    sweep_stale(&parent, STALE_AFTER);
     if place.v2 {
         std::fs::create_dir_all(&parent).ok()?;
         let ctl = files

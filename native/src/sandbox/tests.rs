@@ -701,3 +701,35 @@ fn event_lines_survive_arbitrary_chunking() {
     );
     assert_eq!(events[2], Event::Ended);
 }
+
+#[test]
+fn a_sweep_removes_old_empty_groups_only() {
+    let t = std::env::temp_dir().join(format!("orbit-sweep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&t);
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let group = |name: &str, aged: bool, busy: bool| {
+        let d = t.join(name);
+        std::fs::create_dir_all(&d).unwrap();
+        // A file stands for a cgroup's processes: rmdir fails on it as on a busy group.
+        if busy {
+            std::fs::write(d.join("cgroup.procs"), "42").unwrap();
+        }
+        if aged {
+            std::fs::File::open(&d).unwrap().set_modified(old).unwrap();
+        }
+    };
+    group("crashed-1", true, false);
+    group("crashed-2", true, false);
+    group("just-made", false, false);
+    group("running", true, true);
+    std::fs::write(t.join("notify_on_release"), "0").unwrap();
+    assert_eq!(limits::sweep_stale(&t, limits::STALE_AFTER), 2);
+    let mut left: Vec<String> = std::fs::read_dir(&t)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["just-made", "notify_on_release", "running"]);
+    assert_eq!(limits::sweep_stale(&t.join("absent"), limits::STALE_AFTER), 0);
+    std::fs::remove_dir_all(&t).unwrap();
+}

@@ -53,8 +53,18 @@ test('the first admin registers a passkey from the setup link and lands in the p
   await page.goto(gw.setupUrl as string)
   await page.getByLabel('Your name').fill('ada')
   await page.getByRole('button', { name: 'Create a passkey' }).click()
-  await page.locator('[data-fact="Wine"]').waitFor({ timeout: 20_000 })
+  // Signed in: the panel's dashboard, with the user's menu.
+  await page.getByRole('heading', { name: 'Containers' }).waitFor({ timeout: 20_000 })
+  await page.getByRole('button', { name: 'ada' }).waitFor()
   assert.equal(new URL(page.url()).pathname, '/')
+  // A change through the session: the panel sends the session's CSRF token, so it goes through.
+  await page.getByRole('button', { name: 'New container' }).click()
+  await page.getByRole('dialog').getByLabel('Name', { exact: true }).fill('ada-first')
+  await page.getByRole('dialog').getByLabel('Runtime').selectOption('native')
+  await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click()
+  await page
+    .locator('article[data-container="ada-first"] [data-state="created"]')
+    .waitFor({ timeout: 15_000 })
   const { credentials } = (await cdp.send('WebAuthn.getCredentials', {
     authenticatorId,
   })) as { credentials: Array<{ isResidentCredential: boolean; rpId: string; signCount: number }> }
@@ -88,7 +98,9 @@ test('with the cookie gone, the passkey signs in again', async () => {
   })
   await page.getByRole('link', { name: 'sign in with a passkey' }).click()
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click()
-  await page.locator('[data-fact="Wine"]').waitFor({ timeout: 20_000 })
+  // Signed in: the panel's dashboard, with the user's menu.
+  await page.getByRole('heading', { name: 'Containers' }).waitFor({ timeout: 20_000 })
+  await page.getByRole('button', { name: 'ada' }).waitFor()
   assert.ok(replayBody, 'the assertion was captured')
   const { credentials } = (await cdp.send('WebAuthn.getCredentials', {
     authenticatorId,
@@ -136,6 +148,9 @@ test('a session idle past its limit ends: the panel asks to sign in again', asyn
   const db = new Database(join(gw.dataDir, 'orbit.db'))
   db.prepare('UPDATE sessions SET last_seen_at = last_seen_at - 31 * 60000').run()
   db.close()
+  // The open panel learns it on its next call and says so, instead of failing page by page.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'System' }).click()
+  await page.getByRole('heading', { name: 'Session expired — sign in again' }).waitFor({ timeout: 15_000 })
   await page.reload()
   await page.getByLabel('Token').waitFor({ timeout: 15_000 })
   assert.equal((await page.evaluate(async () => (await fetch('/api/auth/session')).status)) as number, 401)

@@ -5,6 +5,7 @@ import { pack } from './pack.ts'
 import { sandboxSetup } from './sandbox-setup.ts'
 import { sseFanout } from './sse-fanout.ts'
 import { storeBench } from './store.ts'
+import { webBundle } from './web-bundle.ts'
 import { wineContainers } from './wine-containers.ts'
 
 const benches: Record<string, Bench> = {
@@ -14,6 +15,7 @@ const benches: Record<string, Bench> = {
   pack,
   'gateway-list': gatewayList,
   'sse-fanout': sseFanout,
+  'web-bundle': webBundle,
 }
 
 const only = process.argv.slice(2)

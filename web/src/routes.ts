@@ -28,6 +28,20 @@ export const routes: PanelRoute[] = [
     component: lazy(() => import('./pages/dashboard/dashboard-page.tsx')),
   },
   {
+    path: '/jobs',
+    title: 'Jobs',
+    nav: true,
+    scope: 'jobs:read',
+    component: lazy(() => import('./pages/jobs/jobs-page.tsx')),
+  },
+  {
+    path: '/tokens',
+    title: 'Tokens',
+    nav: true,
+    scope: 'account',
+    component: lazy(() => import('./pages/tokens/tokens-page.tsx')),
+  },
+  {
     path: '/system',
     title: 'System',
     nav: true,

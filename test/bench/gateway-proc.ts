@@ -78,6 +78,10 @@ export async function startOrbit(nodeArgs: string[] = []): Promise<GatewayProc> 
     if (!/ {2}stop: /.test(out)) return undefined
     const url = /Orbit is running at https?:\/\/[^\s/]+:(\d+)/.exec(out)
     return url ? Number(url[1]) : undefined
+  }).catch((err: unknown) => {
+    proc.kill('SIGKILL')
+    rmSync(dataDir, { recursive: true, force: true })
+    throw err
   })
   return {
     port,

@@ -42,6 +42,20 @@ export const routes: PanelRoute[] = [
     component: lazy(() => import('./pages/tokens/tokens-page.tsx')),
   },
   {
+    path: '/events',
+    title: 'Events',
+    nav: true,
+    scope: 'events:read',
+    component: lazy(() => import('./pages/events/events-page.tsx')),
+  },
+  {
+    path: '/audit',
+    title: 'Audit',
+    nav: true,
+    scope: 'admin',
+    component: lazy(() => import('./pages/audit/audit-page.tsx')),
+  },
+  {
     path: '/system',
     title: 'System',
     nav: true,

@@ -28,6 +28,12 @@ export const routes: PanelRoute[] = [
     component: lazy(() => import('./pages/dashboard/dashboard-page.tsx')),
   },
   {
+    path: '/containers/:id',
+    title: 'Container',
+    scope: 'containers:read',
+    component: lazy(() => import('./pages/container/container-page.tsx')),
+  },
+  {
     path: '/jobs',
     title: 'Jobs',
     nav: true,

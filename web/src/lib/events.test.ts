@@ -150,6 +150,26 @@ describe('the event stream owner', () => {
   })
 })
 
+describe('a stream the principal may not read', () => {
+  it('stops on 403 without retrying and without calling it a lost session', async () => {
+    let calls = 0
+    const onUnauthorized = vi.fn()
+    const s = createEventStream({
+      connect: async () => {
+        calls++
+        return new Response('{}', { status: 403 })
+      },
+      backoff: { initialMs: 5, maxMs: 5 },
+      onUnauthorized,
+    })
+    s.start()
+    await waitFor(() => s.status === 'stopped' && calls === 1)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(calls).toBe(1)
+    expect(onUnauthorized).not.toHaveBeenCalled()
+  })
+})
+
 describe('connectWithClient', () => {
   const server = setupServer()
   beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))

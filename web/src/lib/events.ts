@@ -112,11 +112,12 @@ export function createEventStream(options: EventStreamOptions): EventStream {
     try {
       armIdle(controller)
       const response = await options.connect(lastEventId, controller.signal)
-      if (response.status === 401) {
+      if (response.status === 401 || response.status === 403) {
+        // No credentials, or no events:read scope: retrying cannot help; the app decides.
         clearIdle()
         running = false
         setStatus('stopped')
-        options.onUnauthorized?.()
+        if (response.status === 401) options.onUnauthorized?.()
         return
       }
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`)

@@ -76,6 +76,24 @@ test('a throwing subscriber does not stop the others; unsubscribe stops delivery
   assert.equal(bus.subscriberCount, 0)
 })
 
+test('an event a subscriber publishes reaches every subscriber after the one being handed out', () => {
+  const bus = new EventBus(db)
+  const first: number[] = []
+  const last: number[] = []
+  // As the audit does: it records a job's end from its job.* listener, subscribed first.
+  bus.subscribe((e) => {
+    first.push(e.id)
+    if (e.type === 'job.succeeded') bus.publish('audit', e.subject, { ended: e.id })
+  })
+  bus.subscribe((e) => last.push(e.id))
+  const created = bus.publish('job.created', 'j', {})
+  const ended = bus.publish('job.succeeded', 'j', {})
+  const audit = bus.since(ended.id).find((e) => e.type === 'audit')
+  assert.ok(audit, 'the audit event was stored')
+  assert.deepEqual(first, [created.id, ended.id, audit.id])
+  assert.deepEqual(last, [created.id, ended.id, audit.id], 'in id order for the later subscriber too')
+})
+
 test('coalesced events reach subscribers every time but are stored at most once per interval, the last always', async () => {
   const bus = new EventBus(db, { coalesceMs: 200 })
   const live: OrbitEvent[] = []

@@ -54,6 +54,8 @@ export class EventBus {
   private readonly coalescing = new Map<string, Throttle<OrbitEvent>>()
   private storedSincePrune = 0
   private closed = false
+  private readonly outbox: OrbitEvent[] = []
+  private delivering = false
 
   constructor(db: Db, options: EventBusOptions = {}) {
     this.now = options.now ?? Date.now
@@ -85,15 +87,32 @@ export class EventBus {
       for (const t of this.coalescing.values()) if (t.pending?.subject === subject) t.flush()
       this.store(event)
     }
-    for (const s of this.subscribers) {
-      if (!matches(s.filter, event)) continue
-      try {
-        s.listener(event)
-      } catch (err) {
-        console.error('event subscriber failed', err)
-      }
-    }
+    this.outbox.push(event)
+    if (!this.delivering) this.deliver()
     return event
+  }
+
+  /**
+   * Hands out queued events, oldest first. A listener may publish (the audit records a job's
+   * end from its job.* listener): that event waits until every subscriber has the current one,
+   * so each subscriber sees ids in order (an SSE stream skips an id lower than one it wrote).
+   */
+  private deliver(): void {
+    this.delivering = true
+    try {
+      for (let event = this.outbox.shift(); event; event = this.outbox.shift()) {
+        for (const s of this.subscribers) {
+          if (!matches(s.filter, event)) continue
+          try {
+            s.listener(event)
+          } catch (err) {
+            console.error('event subscriber failed', err)
+          }
+        }
+      }
+    } finally {
+      this.delivering = false
+    }
   }
 
   /** Calls `listener` for every later matching event; returns the unsubscribe function. */

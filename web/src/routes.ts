@@ -41,13 +41,6 @@ export const routes: PanelRoute[] = [
     component: lazy(() => import('./pages/jobs/jobs-page.tsx')),
   },
   {
-    path: '/tokens',
-    title: 'Tokens',
-    nav: true,
-    scope: 'account',
-    component: lazy(() => import('./pages/tokens/tokens-page.tsx')),
-  },
-  {
     path: '/events',
     title: 'Events',
     nav: true,
@@ -62,15 +55,31 @@ export const routes: PanelRoute[] = [
     component: lazy(() => import('./pages/audit/audit-page.tsx')),
   },
   {
+    path: '/tokens',
+    title: 'Tokens',
+    nav: true,
+    scope: 'account',
+    component: lazy(() => import('./pages/tokens/tokens-page.tsx')),
+  },
+  {
+    path: '/passkeys',
+    title: 'Passkeys',
+    nav: true,
+    scope: 'account',
+    component: lazy(() => import('./pages/passkeys/passkeys-page.tsx')),
+  },
+  {
+    path: '/users',
+    title: 'Users',
+    nav: true,
+    scope: 'admin',
+    component: lazy(() => import('./pages/users/users-page.tsx')),
+  },
+  {
     path: '/system',
     title: 'System',
     nav: true,
     scope: 'system:read',
-    // The 401 hook of the client handles lost credentials for every page.
-    component: lazy(() =>
-      import('./pages/system-info.tsx').then((m) => ({
-        default: () => m.SystemInfoPage({ onUnauthorized: () => {} }),
-      })),
-    ),
+    component: lazy(() => import('./pages/system/system-page.tsx')),
   },
 ]

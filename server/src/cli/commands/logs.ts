@@ -55,6 +55,12 @@ export async function logs(args: string[], ctx: CliContext): Promise<number> {
   // events' log offsets tell which part of each is new.
   const feed = await EventFeed.open(ctx, { subject: run.id, types: 'run.output,run.ended' })
   try {
+    // It may have ended before the subscription: then its end is not coming, and the log is whole.
+    const now = unwrap(await ctx.client.GET('/api/runs/{id}', { params: { path: { id: run.id } } }))
+    if (now.state !== 'running' && now.state !== 'starting') {
+      process.stdout.write(await logBytes(ctx, run.id))
+      return 0
+    }
     const head = await logBytes(ctx, run.id)
     process.stdout.write(head)
     let printed = head.length

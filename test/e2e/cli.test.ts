@@ -38,3 +38,41 @@ test('orbit serve refuses a non-loopback host without TLS, with the settings to 
     /refusing to start: listening on 0\.0\.0\.0 \(beyond loopback\) needs TLS: set server\.tls_cert/,
   )
 })
+
+test('usage mistakes in the container commands are caught before any request, with exit 2', async () => {
+  // An unreachable gateway: none of these may get as far as asking it.
+  const env = { ORBIT_URL: 'http://127.0.0.1:9', ORBIT_TOKEN: 'x'.repeat(20) }
+  const cases: [string[], RegExp][] = [
+    [['container'], /^orbit: usage: orbit container create NAME/],
+    [['container', 'frob'], /^orbit: unknown subcommand "container frob"/],
+    [['container', 'create'], /^orbit: expected NAME/],
+    [['container', 'create', 'x', '--runtime', 'dos'], /^orbit: --runtime is wine or native\n$/],
+    [['container', 'clone', 'x'], /^orbit: expected NAME NEW/],
+    [['run', 'x'], /^orbit: usage: orbit run /],
+    [['run', '--bogus', 'x', 'y'], /^orbit: unknown option --bogus/],
+    [['install', 'x'], /^orbit: usage: orbit install NAME INSTALLER/],
+    [['snapshot', 'restore', 'x'], /^orbit: usage: orbit snapshot/],
+    [['export', 'x'], /^orbit: usage: orbit export NAME -o FILE\.ctnr/],
+    [['export', 'x', '-o', '/tmp/x.ctnr', '--encrypt'], /^orbit: set ORBIT_PASSPHRASE \(no terminal/],
+    [['import'], /^orbit: usage: orbit import FILE\.ctnr/],
+    [['logs'], /^orbit: usage: orbit logs NAME \[RUN\] \[-f\]/],
+    [['jobs', '--frob'], /^orbit: Unknown option '--frob'/],
+  ]
+  for (const [args, stderr] of cases) {
+    const res = await runCli(args, { ...env, ORBIT_PASSPHRASE: '' })
+    assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`)
+    assert.match(res.stderr, stderr, args.join(' '))
+    assert.equal(res.stderr.split('\n').length, 2, `one line: ${res.stderr}`)
+  }
+})
+
+test('a missing installer or archive is a one-line error before any upload', async () => {
+  const env = { ORBIT_URL: 'http://127.0.0.1:9', ORBIT_TOKEN: 'x'.repeat(20) }
+  const install = await runCli(['install', 'x', '/nonexistent/setup.exe'], env)
+  assert.deepEqual(
+    [install.code, install.stderr],
+    [1, 'orbit: cannot read the installer /nonexistent/setup.exe\n'],
+  )
+  const imp = await runCli(['import', '/nonexistent/a.ctnr'], env)
+  assert.deepEqual([imp.code, imp.stderr], [1, 'orbit: cannot read /nonexistent/a.ctnr\n'])
+})

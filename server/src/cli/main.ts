@@ -98,14 +98,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
   } catch (err) {
     console.error(`orbit: ${describe(err, env)}`)
-    return err instanceof CliError ? err.exitCode : 1
+    if (err instanceof CliError) return err.exitCode
+    // node:util parseArgs refusing an option or argument is a usage mistake, like a CliError(…, 2).
+    const code = err instanceof Error && 'code' in err ? String(err.code) : ''
+    return code.startsWith('ERR_PARSE_ARGS_') ? 2 : 1
   }
 }
 
 function describe(err: unknown, env: NodeJS.ProcessEnv): string {
   if (err instanceof OrbitApiError) {
     if (err.code === 'EUNAUTHENTICATED') return `${err.message} (set ORBIT_TOKEN or run 'orbit login')`
-    return `${err.message} [${err.code}]`
+    // The contract's validation message lists only the bad fields' paths: add what is wrong with
+    // each. (A service's own EVALIDATION says it in its message already.)
+    const generic = err.code === 'EVALIDATION' && err.message.startsWith('invalid request')
+    const fields = generic ? err.problem?.errors?.map((e) => `${e.path}: ${e.message}`).join('; ') : ''
+    return `${err.message}${fields ? ` (${fields})` : ''} [${err.code}]`
   }
   if (err instanceof TypeError && /fetch failed/.test(err.message)) {
     return `cannot reach the gateway at ${env.ORBIT_URL ?? 'http://127.0.0.1:7780'}; is it running? ('orbit serve')`

@@ -412,3 +412,57 @@ test('every route with a JSON body gets malformed, mistyped and oversized bodies
     }
   }
 })
+
+test('every route: odd credentials and methods the contract does not list are 4xx problem+json', async () => {
+  const faults: string[] = []
+  const seen = new Set<number>()
+  const credentials = [
+    'Bearer',
+    'Bearer ',
+    'Basic dXNlcjpwYXNz',
+    `Bearer ${'t'.repeat(100_000)}`,
+    'Bearer \u00e9\u00e8',
+    `Bearer ${testToken}x`,
+    'bearer',
+  ]
+  const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
+  for (const route of routes) {
+    const path = `${fillPath(route)}${fillQuery(route)}`
+    const guarded = route.path.startsWith('/api/') || route.path === '/metrics'
+    for (const authorization of guarded ? credentials : []) {
+      let res: Response
+      try {
+        res = await t.app.request(path, { method: route.method, headers: { authorization } })
+      } catch (err) {
+        faults.push(`${label(route)} with "${authorization.slice(0, 20)}": threw ${(err as Error).message}`)
+        continue
+      }
+      await res.body?.cancel()
+      seen.add(res.status)
+      // A public route may answer; a guarded one must refuse, and say so as a problem.
+      const isPublic = res.status < 400
+      if (res.status >= 500)
+        faults.push(`${label(route)} with "${authorization.slice(0, 20)}": ${res.status}`)
+      else if (!isPublic && !(res.headers.get('content-type') ?? '').startsWith('application/problem+json'))
+        faults.push(`${label(route)} with "${authorization.slice(0, 20)}": ${res.status} not a problem`)
+    }
+    const listed = new Set(Object.keys(doc.paths[route.path] ?? {}).map((m) => m.toUpperCase()))
+    for (const method of methods.filter((m) => !listed.has(m))) {
+      const res = await t.app.request(path, {
+        method,
+        headers: { ...bearer(testToken), 'content-type': 'application/json' },
+        ...(method === 'GET' ? {} : { body: '{}' }),
+      })
+      const type = res.headers.get('content-type') ?? ''
+      await res.body?.cancel()
+      seen.add(res.status)
+      // Paths outside /api (the panel's) may serve the SPA to a GET; nothing may break.
+      if (res.status >= 500 || (res.status >= 400 && !type.startsWith('application/problem+json')))
+        faults.push(`${method} ${route.path} (not in the contract): ${res.status} ${type}`)
+      else if (route.path.startsWith('/api/') && res.status < 400)
+        faults.push(`${method} ${route.path} (not in the contract): accepted (${res.status})`)
+    }
+  }
+  assert.deepEqual(faults, [])
+  assert.ok(seen.has(401) && seen.has(404), `statuses seen: ${[...seen].join(', ')}`)
+})

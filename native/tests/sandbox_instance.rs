@@ -54,12 +54,19 @@ fn runs_of_one_container_share_its_sandbox_and_others_do_not() {
     assert_eq!(finish(&a).status.code, Some(0));
     // With no run left, the sandbox lingers briefly and then ends by itself: it is not leaked.
     // (Polled, not timed: under load the linger and teardown take longer.)
-    let listed = |c: &str| sandbox::list_instances().iter().any(|i| i.key.as_deref() == Some(c));
+    let listed = |c: &str| {
+        sandbox::list_instances()
+            .iter()
+            .any(|i| i.key.as_deref() == Some(c))
+    };
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while listed(&c1) && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(!listed(&c1), "the container's sandbox outlived its last run");
+    assert!(
+        !listed(&c1),
+        "the container's sandbox outlived its last run"
+    );
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::fs;
 use std::io::ErrorKind;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
@@ -20,11 +21,16 @@ use crate::capture::RegistryChanges;
 use crate::registry::{self, Hive, HiveId, HiveSet, KeyInfo, RegError, RegValue};
 use crate::sandbox::spec::{ORBIT_GID, ORBIT_UID};
 
-/// The hive file a merged view reads for `id`: the layer's copy if it has one.
-fn hive_source(lower: Option<&Path>, upper: &Path, id: HiveId) -> Result<PathBuf, ContainerError> {
+/// The hive file a merged view reads for `id`: the layer's copy if it has one (false), else the
+/// runtime's (true).
+fn hive_source(
+    lower: Option<&Path>,
+    upper: &Path,
+    id: HiveId,
+) -> Result<(PathBuf, bool), ContainerError> {
     let own = upper.join(id.file_name());
     match fs::symlink_metadata(&own) {
-        Ok(m) if m.is_file() => return Ok(own),
+        Ok(m) if m.is_file() => return Ok((own, false)),
         Ok(_) => {
             return Err(ContainerError::Core(
                 RegError::Io {
@@ -38,7 +44,7 @@ fn hive_source(lower: Option<&Path>, upper: &Path, id: HiveId) -> Result<PathBuf
         Err(e) => return Err(ContainerError::io(e, "stat", &own)),
     }
     match lower {
-        Some(l) => Ok(l.join(id.file_name())),
+        Some(l) => Ok((l.join(id.file_name()), true)),
         None => Err(ContainerError::Invalid(format!(
             "this container has no {} yet (a native container has a registry only once Wine made one)",
             id.file_name()
@@ -46,19 +52,59 @@ fn hive_source(lower: Option<&Path>, upper: &Path, id: HiveId) -> Result<PathBuf
     }
 }
 
+fn parse_hive_file(path: &Path) -> Result<Hive, ContainerError> {
+    let bytes = fs::read(path).map_err(|e| ContainerError::io(e, "read", path))?;
+    Hive::parse(&bytes).map_err(|e| match e {
+        RegError::BadHive { line, message } => RegError::BadHive {
+            line,
+            message: format!("{}: {message}", path.display()),
+        }
+        .into(),
+        other => other.into(),
+    })
+}
+
+/// A file's identity: device, inode, size and change time.
+type FileId = (u64, u64, u64, i64, i64);
+
+/// Parsed hives of base runtimes. A runtime is read-only and never changes once made, so its
+/// hives (system.reg is 1.6 MB in a fresh Wine 8 prefix) are parsed once per process and then
+/// copied, which costs a fraction of a parse. Keyed by path and checked against the file's
+/// identity, so a runtime made again under the same id is read again.
+static RUNTIME_HIVES: Mutex<Vec<(PathBuf, FileId, Arc<Hive>)>> = Mutex::new(Vec::new());
+/// Room for the three hives of a few runtimes.
+const RUNTIME_HIVES_KEPT: usize = 12;
+
+fn runtime_hive(path: &Path) -> Result<Hive, ContainerError> {
+    let m = fs::metadata(path).map_err(|e| ContainerError::io(e, "stat", path))?;
+    let id: FileId = (m.dev(), m.ino(), m.size(), m.ctime(), m.ctime_nsec());
+    let cached = {
+        let hives = RUNTIME_HIVES.lock().unwrap_or_else(|p| p.into_inner());
+        hives
+            .iter()
+            .find(|(p, i, _)| p == path && *i == id)
+            .map(|(_, _, h)| Arc::clone(h))
+    };
+    if let Some(h) = cached {
+        return Ok((*h).clone());
+    }
+    let hive = parse_hive_file(path)?;
+    let mut hives = RUNTIME_HIVES.lock().unwrap_or_else(|p| p.into_inner());
+    hives.retain(|(p, _, _)| p != path);
+    if hives.len() >= RUNTIME_HIVES_KEPT {
+        hives.remove(0);
+    }
+    hives.push((path.to_path_buf(), id, Arc::new(hive.clone())));
+    Ok(hive)
+}
+
 /// The three hives as a container sees them over `lower` (the runtime's prefix, if any).
 pub fn merged_hives(lower: Option<&Path>, upper: &Path) -> Result<HiveSet, ContainerError> {
     let read = |id: HiveId| -> Result<Hive, ContainerError> {
-        let path = hive_source(lower, upper, id)?;
-        let bytes = fs::read(&path).map_err(|e| ContainerError::io(e, "read", &path))?;
-        Hive::parse(&bytes).map_err(|e| match e {
-            RegError::BadHive { line, message } => RegError::BadHive {
-                line,
-                message: format!("{}: {message}", path.display()),
-            }
-            .into(),
-            other => other.into(),
-        })
+        match hive_source(lower, upper, id)? {
+            (path, true) => runtime_hive(&path),
+            (path, false) => parse_hive_file(&path),
+        }
     };
     Ok(HiveSet::from_hives(
         read(HiveId::System)?,

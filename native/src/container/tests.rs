@@ -426,3 +426,33 @@ fn registry_edits_land_in_the_layer_and_never_in_the_runtime() {
         "ENOTFOUND_CONTAINER"
     );
 }
+
+#[test]
+fn runtime_hives_are_parsed_once_and_read_again_when_the_file_changes() {
+    let t = Temp::new("reg-cache");
+    let data = t.data();
+    let rt = fake_runtime(&data);
+    create(&data, wine_spec("c1", &rt)).unwrap();
+    create(&data, wine_spec("c2", &rt)).unwrap();
+    let lower = data.runtimes().join(&rt.id).join("prefix");
+    let kept = |c: &str| registry::get_value(&data, c, r"HKLM\Software\Base", "Kept").unwrap();
+    assert_eq!(kept("c1"), RegValue::sz("Kept", "yes"));
+    // A copy from the cache: an edit of one container shows neither in the other nor later.
+    registry::set_value(
+        &data,
+        "c1",
+        r"HKLM\Software\Base",
+        RegValue::sz("Kept", "c1"),
+    )
+    .unwrap();
+    assert_eq!(kept("c2"), RegValue::sz("Kept", "yes"));
+    assert_eq!(kept("c1"), RegValue::sz("Kept", "c1"));
+    // The runtime's file replaced (a runtime made again under its id): read afresh.
+    let mut set = HiveSet::empty();
+    set.set_value(r"HKLM\Software\Base", RegValue::sz("Kept", "remade"))
+        .unwrap();
+    let tmp = lower.join("system.reg.new");
+    fs::write(&tmp, set.hive(HiveId::System).to_bytes()).unwrap();
+    fs::rename(&tmp, lower.join("system.reg")).unwrap();
+    assert_eq!(kept("c2"), RegValue::sz("Kept", "remade"));
+}

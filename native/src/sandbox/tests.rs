@@ -730,6 +730,9 @@ fn a_sweep_removes_old_empty_groups_only() {
         .collect();
     left.sort();
     assert_eq!(left, ["just-made", "notify_on_release", "running"]);
-    assert_eq!(limits::sweep_stale(&t.join("absent"), limits::STALE_AFTER), 0);
+    assert_eq!(
+        limits::sweep_stale(&t.join("absent"), limits::STALE_AFTER),
+        0
+    );
     std::fs::remove_dir_all(&t).unwrap();
 }

@@ -14,7 +14,7 @@ export function SecretOnce(props: {
   onClose: () => void
 }) {
   const [copied, setCopied] = createSignal<string>()
-  let input!: HTMLInputElement
+  let input!: HTMLTextAreaElement
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(props.secret)
@@ -34,9 +34,11 @@ export function SecretOnce(props: {
         <label>
           {props.label}
           <span class="secret">
-            <input
+            <textarea
               ref={input}
               readOnly
+              rows={3}
+              spellcheck={false}
               value={props.secret}
               onFocus={(e) => e.currentTarget.select()}
               data-secret

@@ -34,10 +34,11 @@ export function auditQuery(f: AuditFilter, cursor: string | undefined) {
   return Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)) as typeof q
 }
 
-const details = (d: Entry['details']) => {
-  const s = JSON.stringify(d)
-  return s === '{}' ? '' : s
-}
+/** `name=ci scopes=["a","b"]`: each detail on its own, strings unquoted. */
+const details = (d: Entry['details']) =>
+  Object.entries(d)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join('  ')
 
 /** `/audit`: the chained audit log with filters and paging, and whether the chain verifies. */
 export default function AuditPage() {
@@ -197,7 +198,7 @@ export default function AuditPage() {
                           <td data-label="Actor" class="mono">
                             {e.actor}
                           </td>
-                          <td data-label="Action" class="mono">
+                          <td data-label="Action" class="mono nowrap">
                             {e.action}
                           </td>
                           <td data-label="Target" class="mono">
@@ -206,7 +207,7 @@ export default function AuditPage() {
                           <td data-label="Result">
                             <span class={e.result === 'ok' ? 'ok' : 'error-text'}>{e.result}</span>
                           </td>
-                          <td data-label="Address" class="mono">
+                          <td data-label="Address" class="mono nowrap">
                             {e.ip ?? ''}
                           </td>
                           <td data-label="Details" class="mono">

@@ -33,6 +33,12 @@ describe('event summaries', () => {
       summarize(ev('container.state', { name: 'acme', previous: 'ready', state: 'running', reason: null })),
     ).toBe('acme: ready → running')
     expect(summarize(ev('run.output', { stream: 'stdout', text: 'Acme\n1.0\n' }))).toBe('stdout: Acme 1.0')
+    expect(
+      summarize(ev('audit', { actor: 'user:ada', action: 'token.create', target: 'token:t1', result: 'ok' })),
+    ).toBe('user:ada token.create token:t1 → ok')
+    expect(summarize(ev('snapshot.created', { snapshot: { id: '000-browser', files: 3 } }))).toBe(
+      '000-browser · 3 files',
+    )
     expect(summarize(ev('something.new', { a: 1 }))).toBe('{"a":1}')
   })
 

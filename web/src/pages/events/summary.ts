@@ -33,6 +33,14 @@ export function summarize(e: OrbitEvent): string {
     ]
       .filter(Boolean)
       .join(' · ')
+  if (e.type === 'audit') {
+    const result = str(d.result)
+    return `${str(d.actor)} ${str(d.action)}${d.target ? ` ${str(d.target)}` : ''} → ${result}`
+  }
+  if (e.type.startsWith('snapshot.')) {
+    const s = (d.snapshot ?? {}) as Data
+    return [str(s.id), s.files !== undefined ? `${str(s.files)} files` : ''].filter(Boolean).join(' · ')
+  }
   if (e.type === 'install.progress')
     return [str(d.phase), str(d.message) || str(d.line)].filter(Boolean).join(' · ')
   const text = JSON.stringify(e.data ?? null)

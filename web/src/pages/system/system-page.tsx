@@ -12,7 +12,8 @@ const sourceLabel: Record<Setting['source'], string> = {
   env: 'environment',
   flag: 'command line',
 }
-const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v))
+const show = (v: unknown) =>
+  v === '' || v === null || v === undefined ? '(not set)' : typeof v === 'string' ? v : JSON.stringify(v)
 
 /** The effective configuration, read-only: each setting's value and where it came from. */
 function EffectiveConfig() {

@@ -3,11 +3,40 @@
 import { HttpResponse, http } from 'msw'
 import { AuditEntry, AuditPage, AuditVerification } from '../../../openapi/audit.ts'
 import { JobPage } from '../../../openapi/jobs.ts'
+import { Passkey } from '../../../openapi/passkeys.ts'
 import { ApiToken, CreateApiToken, CreatedApiToken } from '../../../openapi/tokens.ts'
+import { Invitation, User } from '../../../openapi/users.ts'
 import { type FakeGateway, origin, problem } from './fake-gateway.ts'
 
 type Token = ReturnType<typeof ApiToken.parse>
 type Entry = ReturnType<typeof AuditEntry.parse>
+type UserRow = ReturnType<typeof User.parse>
+type PasskeyRow = ReturnType<typeof Passkey.parse>
+
+export function makeUser(name: string, extra: Partial<UserRow> = {}): UserRow {
+  return User.parse({
+    id: `u-${name}`,
+    name,
+    role: 'viewer',
+    createdAt: new Date(Date.now() - 86_400_000).toISOString(),
+    disabled: false,
+    passkeys: 1,
+    ...extra,
+  })
+}
+
+export function makePasskey(name: string, extra: Partial<PasskeyRow> = {}): PasskeyRow {
+  return Passkey.parse({
+    id: `pk-${name.replace(/\W/g, '')}`,
+    name,
+    createdAt: new Date(Date.now() - 86_400_000).toISOString(),
+    lastUsedAt: null,
+    deviceType: 'singleDevice',
+    backedUp: false,
+    transports: ['internal'],
+    ...extra,
+  })
+}
 
 export function makeToken(name: string, extra: Partial<Token> = {}): Token {
   const now = Date.now()
@@ -47,17 +76,24 @@ export interface FakeAdmin {
   auditQueries: URLSearchParams[]
   jobQueries: URLSearchParams[]
   verify: ReturnType<typeof AuditVerification.parse>
+  users: UserRow[]
+  passkeys: PasskeyRow[]
   handlers: ReturnType<typeof http.get>[]
 }
 
 /** Routes over the base fake gateway's guard (it must already be in the server's handlers). */
-export function fakeAdmin(gw: FakeGateway, initial: { tokens?: Token[]; audit?: Entry[] } = {}): FakeAdmin {
+export function fakeAdmin(
+  gw: FakeGateway,
+  initial: { tokens?: Token[]; audit?: Entry[]; users?: UserRow[]; passkeys?: PasskeyRow[] } = {},
+): FakeAdmin {
   const fa: FakeAdmin = {
     tokens: [...(initial.tokens ?? [])],
     audit: [...(initial.audit ?? [])],
     auditQueries: [],
     jobQueries: [],
     verify: AuditVerification.parse({ ok: true, entries: initial.audit?.length ?? 0 }),
+    users: [...(initial.users ?? [])],
+    passkeys: [...(initial.passkeys ?? [])],
     handlers: [],
   }
   const csrfOk = (request: Request) => request.headers.get('x-csrf-token') === gw.session?.csrfToken
@@ -102,6 +138,58 @@ export function fakeAdmin(gw: FakeGateway, initial: { tokens?: Token[]; audit?: 
       return HttpResponse.json(
         AuditPage.parse({ items: page, nextCursor: more ? String(page.at(-1)?.id) : null }),
       )
+    }),
+    http.get(`${origin}/api/users`, () => HttpResponse.json({ items: fa.users.map((u) => User.parse(u)) })),
+    http.post(`${origin}/api/users/invites`, async ({ request }) => {
+      if (!csrfOk(request)) return problem(403, 'ECSRF', 'Forbidden', 'CSRF token missing')
+      const body = (await request.json()) as { name: string; role: UserRow['role']; expiresIn: string }
+      if (fa.users.some((u) => u.name === body.name))
+        return problem(409, 'ECONFLICT', 'Conflict', `a user named ${body.name} exists`)
+      const token = `invite-secret-${body.name}`
+      return HttpResponse.json(
+        Invitation.parse({
+          id: `inv-${body.name}`,
+          name: body.name,
+          role: body.role,
+          url: `${origin}/enroll#${token}`,
+          token,
+          expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        }),
+        { status: 201 },
+      )
+    }),
+    http.patch(`${origin}/api/users/:id`, async ({ request, params }) => {
+      if (!csrfOk(request)) return problem(403, 'ECSRF', 'Forbidden', 'CSRF token missing')
+      const u = fa.users.find((x) => x.id === params.id)
+      if (!u) return problem(404, 'ENOTFOUND', 'Not found', 'no such user')
+      const body = (await request.json()) as { role?: UserRow['role']; disabled?: boolean }
+      const next = { ...u, ...body }
+      const admins = fa.users
+        .map((x) => (x.id === u.id ? next : x))
+        .filter((x) => x.role === 'admin' && !x.disabled)
+      if (admins.length === 0)
+        return problem(409, 'ECONFLICT', 'Conflict', 'Orbit must keep an enabled admin')
+      Object.assign(u, body)
+      return HttpResponse.json(User.parse(u))
+    }),
+    http.get(`${origin}/api/passkeys`, () =>
+      HttpResponse.json({ items: fa.passkeys.map((p) => Passkey.parse(p)) }),
+    ),
+    http.patch(`${origin}/api/passkeys/:id`, async ({ request, params }) => {
+      if (!csrfOk(request)) return problem(403, 'ECSRF', 'Forbidden', 'CSRF token missing')
+      const p = fa.passkeys.find((x) => x.id === params.id)
+      if (!p) return problem(404, 'ENOTFOUND', 'Not found', 'you have no such passkey')
+      p.name = ((await request.json()) as { name: string }).name
+      return HttpResponse.json(Passkey.parse(p))
+    }),
+    http.delete(`${origin}/api/passkeys/:id`, ({ request, params }) => {
+      if (!csrfOk(request)) return problem(403, 'ECSRF', 'Forbidden', 'CSRF token missing')
+      if (!fa.passkeys.some((x) => x.id === params.id))
+        return problem(404, 'ENOTFOUND', 'Not found', 'you have no such passkey')
+      if (fa.passkeys.length === 1)
+        return problem(409, 'ECONFLICT', 'Conflict', 'this is your last passkey; add another first')
+      fa.passkeys = fa.passkeys.filter((x) => x.id !== params.id)
+      return new HttpResponse(null, { status: 204 })
     }),
     http.get(`${origin}/api/jobs`, ({ request }) => {
       const q = new URL(request.url).searchParams

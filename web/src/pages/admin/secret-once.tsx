@@ -37,7 +37,7 @@ export function SecretOnce(props: {
             <textarea
               ref={input}
               readOnly
-              rows={3}
+              rows={5}
               spellcheck={false}
               value={props.secret}
               onFocus={(e) => e.currentTarget.select()}

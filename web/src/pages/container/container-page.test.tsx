@@ -1,4 +1,4 @@
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@solidjs/testing-library'
+import { cleanup, configure, fireEvent, render, screen, waitFor, within } from '@solidjs/testing-library'
 import { http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -16,6 +16,9 @@ import {
 } from '../../test/fake-container.ts'
 import { fakeGateway, makeContainer, origin, problem } from '../../test/fake-gateway.ts'
 import ContainerPage from './container-page.tsx'
+
+// The sections load lazily (a dynamic import each): on a busy machine that takes more than 1 s.
+configure({ asyncUtilTimeout: 5000 })
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const server = setupServer()

@@ -56,13 +56,16 @@ export default function ContainerPage(props: PageProps) {
       if (msg.kind === 'reset') loaded.refetch()
     }),
   )
-  const tab = () => tabOf(location().search)
+  // The tab lives in the address (?tab=) so a link can open it; changing it replaces the entry
+  // without telling the router, whose navigation effects (focus to the content) are for pages.
+  const [tab, setTab] = createSignal<TabId>(tabOf(location().search))
   const select = (t: TabId) => {
-    const q = new URLSearchParams(location().search)
+    setTab(t)
+    const q = new URLSearchParams(window.location.search)
     if (t === 'overview') q.delete('tab')
     else q.set('tab', t)
     const s = q.toString()
-    navigate(`${location().pathname}${s ? `?${s}` : ''}`, { replace: true })
+    history.replaceState(history.state, '', `${window.location.pathname}${s ? `?${s}` : ''}`)
   }
   createEffect(() => {
     const c = container()

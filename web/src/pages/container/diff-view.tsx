@@ -87,21 +87,22 @@ export function DiffView(props: { diff: Diff }) {
           <Group title="Values added" kind="added" items={r().valuesAdded}>
             {(v) => (
               <>
-                <code>{v.key}</code> <span>{valueText(v.value)}</span>
+                <code>{v.key}</code> <span class="value">{valueText(v.value)}</span>
               </>
             )}
           </Group>
           <Group title="Values changed" kind="changed" items={r().valuesChanged}>
             {(v) => (
               <>
-                <code>{v.key}</code> <span>{valueText(v.old)}</span> → <span>{valueText(v.new)}</span>
+                <code>{v.key}</code> <span class="value">{valueText(v.old)}</span> →{' '}
+                <span class="value">{valueText(v.new)}</span>
               </>
             )}
           </Group>
           <Group title="Values removed" kind="removed" items={r().valuesRemoved}>
             {(v) => (
               <>
-                <code>{v.key}</code> <span>{valueText(v.value)}</span>
+                <code>{v.key}</code> <span class="value">{valueText(v.value)}</span>
               </>
             )}
           </Group>

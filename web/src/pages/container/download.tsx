@@ -56,13 +56,20 @@ export function fileNameOf(header: string | null): string | undefined {
  * A link to a download of the gateway: a real link (new tab, copy address), but a plain click
  * fetches with the panel's credentials and shows the problem's message if it fails.
  */
-export function DownloadLink(props: { href: string; name: string; children: JSX.Element; label?: string }) {
+export function DownloadLink(props: {
+  href: string
+  name: string
+  children: JSX.Element
+  label?: string
+  class?: string
+}) {
   const [error, setError] = createSignal<string>()
   const [busy, setBusy] = createSignal(false)
   return (
     <span class="download">
       <a
         href={props.href}
+        class={props.class}
         download={props.name}
         aria-label={props.label}
         aria-busy={busy() ? 'true' : undefined}

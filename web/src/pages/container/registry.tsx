@@ -143,6 +143,7 @@ export function RegistrySection(props: { container: Container }) {
               href={`/api/containers/${encodeURIComponent(id())}/registry/export?key=${encodeURIComponent(selected())}`}
               name={`${lastName(selected())}.reg`}
               label={`Export ${selected()} as .reg`}
+              class="button"
             >
               Export .reg
             </DownloadLink>
@@ -182,7 +183,7 @@ export function RegistrySection(props: { container: Container }) {
               <>
                 <Show when={k().values.length > 0} fallback={<p class="muted">This key has no values.</p>}>
                   <div class="table-wrap">
-                    <table class="values" aria-label={`Values of ${k().path}`}>
+                    <table class="values" aria-label={`Values of ${selected()}`}>
                       <thead>
                         <tr>
                           <th scope="col">Name</th>
@@ -203,24 +204,26 @@ export function RegistrySection(props: { container: Container }) {
                               <td>{typeNames[v.type]}</td>
                               <td class="data">{dataSummary(v)}</td>
                               <Show when={canWrite()}>
-                                <td class="row-actions">
-                                  <Show when={v.type !== 'hex'}>
+                                <td>
+                                  <div class="row-actions">
+                                    <Show when={v.type !== 'hex'}>
+                                      <button
+                                        type="button"
+                                        aria-label={`Edit ${v.name || '(Default)'}`}
+                                        onClick={() => setEditing(v)}
+                                      >
+                                        Edit
+                                      </button>
+                                    </Show>
                                     <button
                                       type="button"
-                                      aria-label={`Edit ${v.name || '(Default)'}`}
-                                      onClick={() => setEditing(v)}
+                                      class="danger"
+                                      aria-label={`Delete ${v.name || '(Default)'}`}
+                                      onClick={() => setRemoving(v)}
                                     >
-                                      Edit
+                                      Delete
                                     </button>
-                                  </Show>
-                                  <button
-                                    type="button"
-                                    class="danger"
-                                    aria-label={`Delete ${v.name || '(Default)'}`}
-                                    onClick={() => setRemoving(v)}
-                                  >
-                                    Delete
-                                  </button>
+                                  </div>
                                 </td>
                               </Show>
                             </tr>
@@ -232,7 +235,10 @@ export function RegistrySection(props: { container: Container }) {
                 </Show>
                 <p class="muted">
                   {k().subkeys.length} subkeys
-                  <Show when={k().modified}> · modified {k().modified}</Show>
+                  <Show when={k().modified}>
+                    {' '}
+                    · modified {new Date(k().modified as string).toLocaleString()}
+                  </Show>
                 </p>
               </>
             )}
@@ -292,6 +298,8 @@ function KeyNode(props: {
         [...k.subkeys].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' })),
       ),
   )
+  // Opened and found to have no subkeys: shown as a leaf.
+  const leaf = () => open() && children.data()?.length === 0
   return (
     <li>
       <span class="key-row">
@@ -302,7 +310,7 @@ function KeyNode(props: {
           aria-label={`${open() ? 'Collapse' : 'Expand'} ${props.label}`}
           onClick={() => setOpen(!open())}
         >
-          {open() ? '▾' : '▸'}
+          {leaf() ? '·' : open() ? '▾' : '▸'}
         </button>
         <button
           type="button"

@@ -206,13 +206,25 @@ export function SnapshotsSection(props: { container: Container }) {
             <label>
               From
               <select value={from()} onChange={(e) => setFrom(e.currentTarget.value)}>
-                <For each={snapshots.data()}>{(s) => <option value={s.id}>{s.id}</option>}</For>
+                <For each={snapshots.data()}>
+                  {(s) => (
+                    <option value={s.id} selected={s.id === from()}>
+                      {s.id}
+                    </option>
+                  )}
+                </For>
               </select>
             </label>
             <label>
               To
               <select value={to()} onChange={(e) => setTo(e.currentTarget.value)}>
-                <For each={snapshots.data()}>{(s) => <option value={s.id}>{s.id}</option>}</For>
+                <For each={snapshots.data()}>
+                  {(s) => (
+                    <option value={s.id} selected={s.id === to()}>
+                      {s.id}
+                    </option>
+                  )}
+                </For>
               </select>
             </label>
             <button type="submit">Compare</button>

@@ -102,29 +102,24 @@ export async function importCommand(
   } catch {
     throw new CliError(`cannot read ${file}`)
   }
-  // Only asked for when set: an unencrypted archive needs none, and the job says when one is missing.
-  const secret = await passphrase(env, { required: false, confirm: false })
-  let job: components['schemas']['Job']
-  try {
-    job = await jobWithProgress(ctx, async () => {
-      const body = Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>
-      const res = await ctx.client.POST('/api/imports', {
-        params: {
-          query: { ...(values.name ? { name: values.name } : {}), trust: values.trust ? 'true' : 'false' },
-          header: secret ? { 'orbit-passphrase': secret } : {},
-        },
-        body: body as unknown as string,
-        bodySerializer: (b: unknown) => b as BodyInit,
-        headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
-        duplex: 'half',
-      } as never)
-      return (unwrap(res) as components['schemas']['ImportAccepted']).job
-    })
-  } catch (err) {
-    if (err instanceof CliError && /EUNTRUSTED/.test(err.message)) {
-      throw new CliError(`${err.message}; if you trust its signer, import again with --trust`)
+  // No prompt up front: an unencrypted archive needs no passphrase. When the archive turns out
+  // to be encrypted (EBADPASS) and there is a terminal, ask and upload it once more.
+  let secret = env.ORBIT_PASSPHRASE || undefined
+  let job: components['schemas']['Job'] | undefined
+  while (!job) {
+    try {
+      job = await importOnce(ctx, file, size, values, secret)
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err
+      if (/EUNTRUSTED/.test(err.message)) {
+        throw new CliError(`${err.message}; if you trust its signer, import again with --trust`)
+      }
+      if (!/EBADPASS/.test(err.message) || secret) throw err
+      if (!process.stdin.isTTY) {
+        throw new CliError(`${err.message}; the archive is encrypted: set ORBIT_PASSPHRASE`)
+      }
+      secret = await passphrase(env, { required: true, confirm: false })
     }
-    throw err
   }
   const r = job.result as ImportResult
   if (values.json) {
@@ -137,4 +132,28 @@ export async function importCommand(
     `  ${r.totals.files} files, ${formatBytes(r.totals.bytes)}; runtime ${r.runtime ? `${r.runtime.id} (${r.runtime.source})` : 'none'}`,
   )
   return 0
+}
+
+/** One upload of the archive as an import job, followed to its end. */
+function importOnce(
+  ctx: CliContext,
+  file: string,
+  size: number,
+  values: { name?: string | undefined; trust?: boolean | undefined },
+  secret: string | undefined,
+): Promise<components['schemas']['Job']> {
+  return jobWithProgress(ctx, async () => {
+    const body = Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>
+    const res = await ctx.client.POST('/api/imports', {
+      params: {
+        query: { ...(values.name ? { name: values.name } : {}), trust: values.trust ? 'true' : 'false' },
+        header: secret ? { 'orbit-passphrase': secret } : {},
+      },
+      body: body as unknown as string,
+      bodySerializer: (b: unknown) => b as BodyInit,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+      duplex: 'half',
+    } as never)
+    return (unwrap(res) as components['schemas']['ImportAccepted']).job
+  })
 }

@@ -552,6 +552,13 @@ test(
       const refused = await runCli(['import', file], { ...env2, ...secret })
       assert.equal(refused.code, 1)
       assert.match(refused.stderr, /EUNTRUSTED.*import again with --trust\n$/)
+      // Encrypted, and no passphrase (and no terminal to ask on): the one-line error says what to set.
+      const locked = await runCli(['import', file, '--trust', '--name', 'acme-locked'], {
+        ...env2,
+        ORBIT_PASSPHRASE: '',
+      })
+      assert.equal(locked.code, 1)
+      assert.match(locked.stderr, /\[EBADPASS\]; the archive is encrypted: set ORBIT_PASSPHRASE\n$/)
       const started = Date.now()
       const imp = await runCli(['import', file, '--trust', '--name', 'acme-imported'], { ...env2, ...secret })
       assert.equal(imp.code, 0, imp.stderr)

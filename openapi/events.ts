@@ -18,8 +18,11 @@ export const EventEnvelope = z
     time: z.string().openapi({ format: 'date-time', example: '2025-01-01T12:00:00.000Z' }),
     type: z.string().openapi({
       description:
-        'What happened: job.created, job.started, job.progress, job.requeued, job.succeeded, ' +
-        'job.failed, job.canceled; later container.state, run.output, audit',
+        'What happened. Jobs: job.created, job.started, job.progress, job.requeued, ' +
+        'job.succeeded, job.failed, job.canceled. Containers: container.created, ' +
+        'container.updated, container.state, container.deleted, install.progress, ' +
+        'registry.changed. Runs: run.started, run.output, run.ended, run.progress. Snapshots: ' +
+        'snapshot.created, snapshot.restored, snapshot.deleted. Every audited change: audit',
       example: 'job.progress',
     }),
     subject: z
@@ -28,7 +31,9 @@ export const EventEnvelope = z
     data: z.unknown().openapi({
       description:
         'Depends on `type`: job.progress carries {id, kind, containerId, phase, progress}; every ' +
-        'other job.* event carries the whole Job after the change',
+        'other job.* event carries the whole Job after the change; container.* the Container, ' +
+        'run.started/run.ended the Run, run.output {runId, containerId, stream, text, offset}, ' +
+        'registry.changed {containerId, ...what changed}, audit the AuditEntry',
     }),
   })
   .openapi('Event')

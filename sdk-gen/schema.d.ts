@@ -1204,7 +1204,7 @@ export interface components {
         /** @enum {string} */
         ErrorCode: "EVALIDATION" | "EUNAUTHENTICATED" | "EFORBIDDEN" | "ECSRF" | "ESTEP_UP" | "ECEREMONY" | "ERATE_LIMITED" | "EBAD_HOST" | "EBAD_ORIGIN" | "ENOTFOUND" | "ECONFLICT" | "EPAYLOAD_TOO_LARGE" | "EUNSUPPORTED_MEDIA_TYPE" | "ECORE" | "EINTERNAL";
         Event: {
-            /** @description Depends on `type`: job.progress carries {id, kind, containerId, phase, progress}; every other job.* event carries the whole Job after the change */
+            /** @description Depends on `type`: job.progress carries {id, kind, containerId, phase, progress}; every other job.* event carries the whole Job after the change; container.* the Container, run.started/run.ended the Run, run.output {runId, containerId, stream, text, offset}, registry.changed {containerId, ...what changed}, audit the AuditEntry */
             data?: unknown;
             /**
              * @description Monotonic across the whole installation (gaps are normal); send the last one seen as `Last-Event-ID` to resume without missing or repeating an event
@@ -1222,7 +1222,7 @@ export interface components {
              */
             time: string;
             /**
-             * @description What happened: job.created, job.started, job.progress, job.requeued, job.succeeded, job.failed, job.canceled; later container.state, run.output, audit
+             * @description What happened. Jobs: job.created, job.started, job.progress, job.requeued, job.succeeded, job.failed, job.canceled. Containers: container.created, container.updated, container.state, container.deleted, install.progress, registry.changed. Runs: run.started, run.output, run.ended, run.progress. Snapshots: snapshot.created, snapshot.restored, snapshot.deleted. Every audited change: audit
              * @example job.progress
              */
             type: string;

@@ -48,3 +48,9 @@ test('in a pipe: one line per phase, plus the given lines, no control characters
   bar.done()
   assert.equal(out.text, 'prepare: checking\ninstall: setup: acme 1.0.0\n  setup: done\n')
 })
+
+test('a terminal that reports no width (0 columns, as a bare pty) still gets a readable bar', () => {
+  const out = { text: '', isTTY: true, columns: 0, write: (s: string) => (out.text += s) }
+  new ProgressBar(out).update({ phase: 'upload', done: 1, total: 4, unit: 'bytes', message: 'a.exe' })
+  assert.ok(out.text.includes('[#####...............]  25%  upload  a.exe'), JSON.stringify(out.text))
+})

@@ -90,7 +90,7 @@ export class ProgressBar {
   }
 
   private draw(): void {
-    this.out.write(`\r\u001b[K${this.render((this.out.columns ?? 80) - 1)}`)
+    this.out.write(`\r\u001b[K${this.render((this.out.columns || 80) - 1)}`)
     this.drawn = true
   }
 }

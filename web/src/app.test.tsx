@@ -5,6 +5,7 @@ import { App } from './app.tsx'
 import { events } from './lib/events.ts'
 import { signOut } from './lib/session.ts'
 import { panel } from './lib/store.ts'
+import { routes } from './routes.ts'
 import { fakeGateway } from './test/fake-gateway.ts'
 
 const server = setupServer()
@@ -25,7 +26,13 @@ describe('the app shell', () => {
     const links = within(nav)
       .getAllByRole('link')
       .map((a) => a.textContent)
-    expect(links).toEqual(['Dashboard', 'System'])
+    // In the routes' order, only those whose scope the session holds.
+    const scopes = gw.session?.scopes ?? []
+    const expected = routes.filter((r) => r.nav && (!r.scope || scopes.includes(r.scope))).map((r) => r.title)
+    expect(links).toEqual(expected)
+    expect(links[0]).toBe('Dashboard')
+    const hidden = routes.filter((r) => r.nav && r.scope && !scopes.includes(r.scope))
+    for (const r of hidden) expect(links).not.toContain(r.title)
     expect(within(nav).getByRole('link', { name: 'Dashboard' }).getAttribute('aria-current')).toBe('page')
     await screen.findByText('Live')
     expect(screen.getByRole('button', { name: 'ada' })).toBeTruthy()

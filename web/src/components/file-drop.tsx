@@ -1,4 +1,5 @@
 import { createSignal, type JSX } from 'solid-js'
+import { Progress } from './progress.tsx'
 
 /**
  * Pick a file, or drop one here: a labelled file input (keyboard and screen readers) inside a
@@ -51,10 +52,13 @@ export function UploadProgress(props: { name: string; sent: number; total: numbe
   const pct = () => (props.total > 0 ? Math.round((props.sent / props.total) * 100) : undefined)
   return (
     <div class="upload-progress">
-      <label>
+      <p>
         Uploading {props.name}
-        <progress max={100} value={pct() ?? undefined} />
-      </label>
+        <Progress
+          label={`Uploading ${props.name}`}
+          fraction={pct() === undefined ? undefined : (pct() as number) / 100}
+        />
+      </p>
       <p class="muted" aria-live="polite">
         {pct() === undefined
           ? `${formatMB(props.sent)} sent`

@@ -44,6 +44,8 @@ export interface EventStream {
  * with backoff. Pages subscribe; they never open a stream of their own.
  */
 export function createEventStream(options: EventStreamOptions): EventStream {
+  // `localStorage['orbit.debug'] = '1'` logs every message: for finding where an update got lost.
+  const debug = typeof localStorage !== 'undefined' && localStorage.getItem('orbit.debug') === '1'
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 45_000
   const backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000 }
   const random = options.random ?? Math.random
@@ -63,7 +65,14 @@ export function createEventStream(options: EventStreamOptions): EventStream {
     for (const l of [...statusListeners]) l(s)
   }
   const emit = (msg: StreamMessage) => {
-    for (const l of [...listeners]) l(msg)
+    for (const l of [...listeners]) {
+      // A subscriber's failure (a view that throws) must not cut the stream for everyone else.
+      try {
+        l(msg)
+      } catch (err) {
+        console.error('event subscriber failed', err)
+      }
+    }
   }
   const clearIdle = () => {
     if (idleTimer !== undefined) clearTimeout(idleTimer)
@@ -83,6 +92,7 @@ export function createEventStream(options: EventStreamOptions): EventStream {
   }
 
   const handle = (m: { id: string | undefined; event: string; data: string }) => {
+    if (debug) console.debug('orbit event', m.id, m.event, m.data.length)
     if (m.id !== undefined && /^\d+$/.test(m.id)) lastEventId = Number(m.id)
     if (m.event === 'reset') {
       const d = JSON.parse(m.data) as { reason: string; latestId: number }

@@ -28,14 +28,16 @@ export function createPanelStore(
   const dispatch = (action: Action) => {
     const next = reduce(current, action)
     if (next === current) return
+    // The pure state moves on first, so a view that throws while updating cannot leave it behind.
+    const prev = current
+    current = next
     for (const key of Object.keys(next) as Array<keyof PanelState>) {
       const value = next[key]
-      if (value === current[key]) continue
+      if (value === prev[key]) continue
       // biome-ignore lint/suspicious/noExplicitAny: one key at a time, typed by PanelState
       const set = setState as (k: keyof PanelState, v: any) => void
       set(key, typeof value === 'object' ? reconcile(value, { key: 'id', merge: true }) : value)
     }
-    current = next
   }
 
   const loadContainers = async () => {
@@ -69,3 +71,8 @@ async function fetchAllContainers() {
 
 /** The panel's store. */
 export const panel: PanelStore = createPanelStore()
+
+// `localStorage['orbit.debug'] = '1'` also exposes the store, to look at the state from devtools.
+if (typeof localStorage !== 'undefined' && localStorage.getItem('orbit.debug') === '1') {
+  ;(globalThis as { orbitPanel?: PanelStore }).orbitPanel = panel
+}

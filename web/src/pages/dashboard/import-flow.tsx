@@ -1,9 +1,10 @@
-import { createEffect, createSignal, Match, on, Show, Switch } from 'solid-js'
+import { createEffect, createSignal, Match, Show, Switch, untrack } from 'solid-js'
 import { UploadProgress } from '../../components/file-drop.tsx'
 import { Link } from '../../components/link.tsx'
 import { Modal } from '../../components/modal.tsx'
+import { Progress } from '../../components/progress.tsx'
 import { type components, errorMessage, OrbitApiError, upload } from '../../lib/api.ts'
-import { followJob, isFinished } from '../../lib/jobs.ts'
+import { followJob, isFinished, jobFraction } from '../../lib/jobs.ts'
 import type { Job } from '../../lib/state.ts'
 
 type ImportAccepted = components['schemas']['ImportAccepted']
@@ -57,23 +58,20 @@ export function ImportFlow(props: { file: File; onClose: () => void }) {
   }
   void send()
 
-  // A failed job that a person can answer becomes a question.
-  createEffect(
-    on(
-      () => {
-        const s = step()
-        return s.kind === 'job' ? s.job() : undefined
-      },
-      (job) => {
-        if (job?.state !== 'failed') return
-        const code = job.error?.code
-        const message = job.error?.message ?? 'the import failed'
-        if (code === 'EUNTRUSTED') setStep({ kind: 'trust', message })
-        else if (code === 'EBADPASS') setStep({ kind: 'passphrase', message })
-        else if (code === 'ECONFLICT') setStep({ kind: 'rename', message })
-      },
-    ),
-  )
+  // A failed job that a person can answer becomes a question. (The store updates a job in
+  // place, so the effect reads the fields it depends on, not just the object.)
+  createEffect(() => {
+    const s = step()
+    const job = s.kind === 'job' ? s.job() : undefined
+    if (job?.state !== 'failed') return
+    const code = job.error?.code
+    const message = job.error?.message ?? 'the import failed'
+    untrack(() => {
+      if (code === 'EUNTRUSTED') setStep({ kind: 'trust', message })
+      else if (code === 'EBADPASS') setStep({ kind: 'passphrase', message })
+      else if (code === 'ECONFLICT') setStep({ kind: 'rename', message })
+    })
+  })
 
   const as = <K extends Step['kind']>(k: K) => {
     const s = step()
@@ -208,11 +206,7 @@ function ImportJob(props: { job: () => Job | undefined; onClose: () => void }) {
         <p>
           <strong>{job()?.progress?.message ?? job()?.phase ?? 'Waiting for its turn…'}</strong>
         </p>
-        <progress
-          aria-label="Import progress"
-          max={job()?.progress?.total ?? undefined}
-          value={job()?.progress?.total ? (job()?.progress?.done ?? 0) : undefined}
-        />
+        <Progress label="Import progress" fraction={jobFraction(job())} />
       </Show>
       <Show when={job()?.state === 'failed' || job()?.state === 'canceled'}>
         <p class="error" role="alert">

@@ -2,9 +2,10 @@ import { createMemo, createSignal, For, Match, Show, Switch } from 'solid-js'
 import { FileDrop, UploadProgress } from '../../components/file-drop.tsx'
 import { Link } from '../../components/link.tsx'
 import { Modal } from '../../components/modal.tsx'
+import { Progress } from '../../components/progress.tsx'
 import { call, client, type components, errorMessage, upload } from '../../lib/api.ts'
 import { formatBytes } from '../../lib/format.ts'
-import { followJob, isFinished } from '../../lib/jobs.ts'
+import { followJob, isFinished, jobFraction } from '../../lib/jobs.ts'
 import type { Container, Job } from '../../lib/state.ts'
 import { panel } from '../../lib/store.ts'
 import { splitArgs } from './args.ts'
@@ -195,7 +196,7 @@ function InstallJob(props: { job: () => Job | undefined; containerId: string; on
             — {job()?.progress?.done} output lines
           </Show>
         </p>
-        <progress aria-label="Install progress" />
+        <Progress label="Install progress" fraction={jobFraction(job())} />
       </Show>
       <Show when={(feed()?.lines.length ?? 0) > 0}>
         <details open={!isFinished(job())}>

@@ -107,6 +107,17 @@ describe('the panel reducer', () => {
     expect(s.jobs[job.id]?.phase).toBe('done')
   })
 
+  it('a succeeded install marks its container installed (the state event does not say so)', () => {
+    const c = makeContainer('acme')
+    const job = makeJob({ kind: 'container.install', containerId: c.id })
+    let s = apply([ev('container.created', c.id, c), ev('job.created', job.id, job)])
+    expect(s.containers[c.id]?.installed).toBe(false)
+    s = reduce(s, ev('job.failed', job.id, { ...job, state: 'failed', finishedAt: 't' }))
+    expect(s.containers[c.id]?.installed).toBe(false)
+    s = reduce(s, ev('job.succeeded', job.id, { ...job, state: 'succeeded', finishedAt: 't' }))
+    expect(s.containers[c.id]?.installed).toBe(true)
+  })
+
   it('keeps the newest run of each container as its last run', () => {
     const older = run('c1', '2026-11-22T09:00:00.000Z')
     const newer = run('c1', '2026-11-22T10:00:00.000Z')

@@ -208,7 +208,16 @@ function applyEvent(state: PanelState, e: OrbitEvent): PanelState {
         const job = e.data as Job
         // A pending container whose creation job failed is rolled back by the dashboard, which
         // reads the job's error; here the job is just recorded.
-        return withJob(state, job)
+        const next = withJob(state, job)
+        // An install's end changes what the container holds, but only its state is announced.
+        const c = job.containerId ? next.containers[job.containerId] : undefined
+        if (e.type === 'job.succeeded' && job.kind === 'container.install' && c && !c.installed) {
+          return {
+            ...next,
+            containers: { ...next.containers, [c.id]: { ...c, installed: true, updatedAt: e.time } },
+          }
+        }
+        return next
       }
       return state
   }

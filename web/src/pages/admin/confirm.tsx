@@ -1,7 +1,7 @@
 import type { JSX } from 'solid-js'
 import { Modal } from '../../components/modal.tsx'
 
-/** "Are you sure?" for an action that cannot be undone; the confirm button is focused first. */
+/** "Are you sure?" for an action that cannot be undone; the dialog focuses Cancel first (the safe choice). */
 export function Confirm(props: {
   title: string
   children: JSX.Element
@@ -19,7 +19,6 @@ export function Confirm(props: {
         <button
           type="button"
           class="danger"
-          ref={(el) => queueMicrotask(() => el.focus())}
           onClick={() => {
             props.onConfirm()
             props.onClose()

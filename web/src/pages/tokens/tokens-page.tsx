@@ -136,6 +136,9 @@ export default function TokensPage() {
                 <thead>
                   <tr>
                     <th scope="col">Name</th>
+                    <Show when={all()}>
+                      <th scope="col">Made by</th>
+                    </Show>
                     <th scope="col">Scopes</th>
                     <th scope="col">Created</th>
                     <th scope="col">Expires</th>
@@ -151,6 +154,11 @@ export default function TokensPage() {
                     {(t) => (
                       <tr classList={{ revoked: status(t) !== 'active' }} data-token={t.name}>
                         <td data-label="Name">{t.name}</td>
+                        <Show when={all()}>
+                          <td data-label="Made by" class="mono">
+                            {t.createdBy}
+                          </td>
+                        </Show>
                         <td data-label="Scopes">
                           <ul class="chips" aria-label={`Scopes of ${t.name}`}>
                             <For each={t.scopes}>{(s) => <li>{s}</li>}</For>

@@ -193,11 +193,51 @@ test('the container page: run Acme live, snapshot and restore, registry, files',
     await shot(page, 'container-files-1280.png')
   })
 
+  // Export with snapshots, encrypted: the job's progress, then the archive downloads.
+  await step(page, 'export', async () => {
+    await tab(page, 'Export')
+    await page.getByLabel('Include snapshots').check()
+    await page.getByLabel('Encrypt with a passphrase').check()
+    await page.getByLabel(/^Passphrase/).fill('correct horse battery')
+    await page.getByRole('button', { name: 'Export', exact: true }).click()
+    const archive = page.getByRole('link', { name: 'Download acme.ctnr' })
+    await archive.waitFor({ timeout: 180_000 })
+    assert.match((await page.locator('.export-done').textContent()) ?? '', /encrypted, 3 snapshots/)
+    const [ctnr] = await Promise.all([page.waitForEvent('download'), archive.click()])
+    assert.ok(readFileSync(await ctnr.path()).length > 1000)
+    await shot(page, 'container-export-1280.png')
+  })
+
+  // Settings: saved through the API; a value the gateway refuses is rolled back with its message.
+  await step(page, 'settings', async () => {
+    await tab(page, 'Overview')
+    await page.getByLabel(/^Environment/).fill('MODE=demo\nLEVEL=3')
+    await page.getByLabel('Memory limit (MB)').fill('256')
+    await page.getByLabel('Network').selectOption('host')
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor({ timeout: 15_000 })
+    const c = unwrap(await client.GET('/api/containers/{id}', { params: { path: { id: 'acme' } } }))
+    assert.deepEqual(c.env, { MODE: 'demo', LEVEL: '3' })
+    assert.equal(c.limits.memoryMb, 256)
+    assert.equal(c.network, 'host')
+    await page.getByLabel('Memory limit (MB)').fill('2')
+    await page.getByLabel('Network').selectOption('none')
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /^Not saved: / })
+      .waitFor({ timeout: 15_000 })
+    await page.locator('[data-fact="network"]').filter({ hasText: 'host network' }).waitFor()
+    assert.equal(await page.getByLabel('Memory limit (MB)').inputValue(), '256')
+    await shot(page, 'container-settings-refused-1280.png')
+  })
+
   // Keyboard: arrows move between the tabs.
-  await page.getByRole('tab', { name: 'Files' }).focus()
-  await page.keyboard.press('ArrowRight')
+  await page.getByRole('tab', { name: 'Overview' }).focus()
+  await page.keyboard.press('ArrowLeft')
   await page.getByRole('tab', { name: 'Export', selected: true }).waitFor()
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-export')
+  assert.equal(new URL(page.url()).searchParams.get('tab'), 'export')
   assert.deepEqual(problems, [])
   await page.close()
 })
@@ -217,6 +257,31 @@ test('the container page at phone width', { timeout: 120_000 }, async () => {
   await page.getByRole('button', { name: 'Save settings' }).waitFor()
   assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390)
   await shot(page, 'container-overview-390.png')
+  assert.deepEqual(problems, [])
+  await page.close()
+})
+
+test('deleting a container from its page needs its name typed, then leads to the dashboard', {
+  timeout: 120_000,
+}, async () => {
+  unwrap(
+    await client.POST('/api/containers', { body: { name: 'doomed', runtime: 'native', network: 'none' } }),
+  )
+  const { page, problems } = await openPanel({ width: 1280, height: 800 }, '/containers/doomed')
+  await page.getByRole('heading', { level: 1, name: 'doomed' }).waitFor({ timeout: 15_000 })
+  await page.getByRole('button', { name: 'Delete container…' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Delete doomed?' })
+  const confirm = dialog.getByRole('button', { name: 'Delete' })
+  assert.equal(await confirm.isDisabled(), true)
+  await dialog.getByLabel('Container name').fill('doomed')
+  await page.screenshot({ path: join(artifactsDir, 'container-delete-dialog.png') })
+  await confirm.click()
+  await page.getByRole('heading', { name: 'Containers' }).waitFor({ timeout: 15_000 })
+  assert.equal(new URL(page.url()).pathname, '/')
+  await page.locator('article[data-container="acme"]').waitFor()
+  assert.equal(await page.locator('article[data-container="doomed"]').count(), 0)
+  const gone = await client.GET('/api/containers/{id}', { params: { path: { id: 'doomed' } } })
+  assert.equal(gone.response.status, 404)
   assert.deepEqual(problems, [])
   await page.close()
 })

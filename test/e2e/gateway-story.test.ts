@@ -750,6 +750,40 @@ test(
   },
 )
 
+test(
+  'on a terminal, orbit install draws its progress bar in place instead of phase lines',
+  limit,
+  async () => {
+    assert.equal((await runCli(['container', 'create', 'acme5'], cliEnv)).code, 0)
+    // script(1) gives the CLI a pseudo-terminal; what it printed comes back on script's stdout.
+    const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`
+    const command = [process.execPath, orbitBin, 'install', 'acme5', fixturePath('acme-setup-v1')]
+      .map(quote)
+      .join(' ')
+    const tty = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const p = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+        env: { ...process.env, ...cliEnv, COLUMNS: '100' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let out = ''
+      p.stdout.on('data', (d: Buffer) => {
+        out += d.toString()
+      })
+      p.once('error', reject)
+      p.once('exit', (code) => resolve({ code, out }))
+    })
+    assert.equal(tty.code, 0, tty.out)
+    assert.ok(
+      tty.out.includes('\r\u001b[K['),
+      `a bar drawn in place: ${JSON.stringify(tty.out.slice(0, 400))}`,
+    )
+    assert.match(tty.out, /\[[#.]{20}\] +\d+% +upload +acme-setup-v1\.exe/)
+    assert.match(tty.out, /installed acme-setup-v1\.exe into acme5/)
+    assert.doesNotMatch(tty.out, /^install: /m, 'no pipe-style phase lines')
+    assert.equal((await runCli(['container', 'rm', 'acme5'], cliEnv)).code, 0)
+  },
+)
+
 test('orbit container show and rm; a removed container is gone with its folder', limit, async () => {
   const show = await runCli(['container', 'show', 'acme2'], cliEnv)
   assert.equal(show.code, 0, show.stderr)

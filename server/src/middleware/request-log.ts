@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import type { Logger } from '../log.ts'
 import type { AuthEnv } from './scope-guard.ts'
+import { withHeaders } from './security-headers.ts'
 
 export type RequestEnv = AuthEnv & { Variables: { requestId: string } }
 
@@ -19,27 +20,30 @@ export function requestLog(
     const incoming = c.req.header('x-request-id')
     const requestId = incoming && /^[\w-]{8,64}$/.test(incoming) ? incoming : randomUUID()
     c.set('requestId', requestId)
-    const started = process.hrtime.bigint()
+    const started = performance.now()
     try {
-      await next()
+      // Set before the handler runs, so the response is built with it (see withHeaders).
+      await withHeaders(c, next, [['x-request-id', requestId]])
     } finally {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      const ms = performance.now() - started
       // The pattern of the handler that answered (not the raw path): bounded label cardinality.
       const route = matchedRoutes(c)[c.req.routeIndex]?.path ?? 'unmatched'
-      c.header('x-request-id', requestId)
-      observe?.(route, c.req.method, c.res.status, seconds)
-      log.info(
-        {
-          requestId,
-          method: c.req.method,
-          route,
-          path: new URL(c.req.url).pathname,
-          status: c.res.status,
-          ms: Math.round(seconds * 1e4) / 10,
-          principal: c.get('principal')?.subject,
-        },
-        'request',
-      )
+      const status = c.res.status
+      observe?.(route, c.req.method, status, ms / 1000)
+      if (log.isLevelEnabled('info')) {
+        log.info(
+          {
+            requestId,
+            method: c.req.method,
+            route,
+            path: c.req.path,
+            status,
+            ms: Math.round(ms * 10) / 10,
+            principal: c.get('principal')?.subject,
+          },
+          'request',
+        )
+      }
     }
   }
 }

@@ -15,6 +15,8 @@ export interface EventBusOptions {
   pruneEvery?: number
   /** How often an idle event stream sends a heartbeat comment. Default 15 s. */
   heartbeatMs?: number
+  /** An event stream client this many events behind is dropped (it resumes from the log). Default 10000. */
+  streamMaxBuffered?: number
 }
 
 export interface PublishOptions {
@@ -45,6 +47,7 @@ interface Subscriber {
 /** Every state change of the gateway: stored in SQLite with bounded retention, fanned out live. */
 export class EventBus {
   readonly heartbeatMs: number
+  readonly streamMaxBuffered: number
   private readonly now: () => number
   private readonly ids: IdAllocator
   private readonly log: EventLog
@@ -62,6 +65,7 @@ export class EventBus {
     this.coalesceMs = options.coalesceMs ?? 250
     this.pruneEvery = options.pruneEvery ?? 200
     this.heartbeatMs = options.heartbeatMs ?? 15_000
+    this.streamMaxBuffered = options.streamMaxBuffered ?? 10_000
     this.ids = new IdAllocator(db.$client)
     this.log = new EventLog(db, {
       maxEvents: options.retention?.maxEvents ?? 10_000,

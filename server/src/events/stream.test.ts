@@ -1,6 +1,6 @@
 // The event stream over real HTTP (@hono/node-server on a free port), as browsers and the CLI see it.
 import assert from 'node:assert/strict'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect as tcp } from 'node:net'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type ServerType, serve } from '@hono/node-server'
@@ -16,7 +16,7 @@ let internalSubscribers: number
 
 before(async () => {
   t = await makeTestApp({
-    events: { heartbeatMs: 100, retention: { maxEvents: 2000 } },
+    events: { heartbeatMs: 100, retention: { maxEvents: 2000 }, streamMaxBuffered: 200 },
     verifyToken: (tok) => {
       if (tok === 'jobs-only') return { subject: 'j', scopes: new Set<Scope>(['jobs:read']) }
       return tok === 'test-admin-token-0123456789abcdef' ? { subject: 'admin', scopes: 'all' } : undefined
@@ -199,4 +199,107 @@ test('a client that goes away is unsubscribed', async () => {
   assert.equal(bus().subscriberCount, internalSubscribers + 3)
   for (const c of clients) c.close()
   await waitFor(() => bus().subscriberCount === internalSubscribers, 'the subscriptions to end')
+})
+
+test('a client that stops reading is dropped with a reason; the others keep getting events at once', async () => {
+  await waitFor(() => bus().subscriberCount === internalSubscribers, 'earlier clients to be gone')
+  const port = (server.address() as AddressInfo).port
+  // A raw socket that reads the head and then nothing, so the kernel and node buffers fill up.
+  const slow = tcp({ host: '127.0.0.1', port })
+  let slowText = ''
+  let resumed = false
+  const onSlowData = (d: Buffer) => {
+    slowText += d.toString('latin1')
+    if (slowText.includes('event: ready') && !resumed) {
+      resumed = true
+      slow.pause()
+    }
+  }
+  slow.on('data', onSlowData)
+  slow.write(
+    `GET /api/events?types=test.big HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nauthorization: ${bearer().authorization}\r\n\r\n`,
+  )
+  const fast = await connect('?types=test.big')
+  await fast.until('ready')
+  await waitFor(() => slowText.includes('event: ready'), 'the slow client to be subscribed')
+  const slowClosed = new Promise<void>((r) => slow.once('close', () => r()))
+  const payload = 'x'.repeat(64 * 1024)
+  const received: number[] = []
+  // 1000 events of 64 KiB (~64 MiB), 20 at a time, each batch waited for by the reading client:
+  // far beyond the slow one's socket buffers and its 200 events.
+  for (let n = 0; n < 1000; n += 20) {
+    for (let k = n; k < n + 20; k++) bus().publish('test.big', 'big', { n: k, payload })
+    // Once dropped, the slow client reads again: what it was sent ends with the reason.
+    if (slow.isPaused() && bus().subscriberCount === internalSubscribers + 1) slow.resume()
+    while (received.length < n + 20) {
+      const m = await fast.next()
+      if (m.event === 'test.big') received.push((JSON.parse(m.data) as { data: { n: number } }).data.n)
+    }
+  }
+  assert.deepEqual(
+    received,
+    received.map((_, i) => i),
+    'the reading client got every event in order',
+  )
+  assert.ok(!slow.isPaused(), 'the slow client was dropped')
+  await slowClosed
+  assert.match(
+    slowText,
+    /: dropped: more than 200 events behind; reconnect with Last-Event-ID to resume\n\n\r\n0\r\n\r\n$/,
+  )
+  const slowGot = [...slowText.matchAll(/"n":(\d+)/g)].map((m) => Number(m[1]))
+  assert.ok(
+    slowGot.length > 0 && slowGot.length < 1000,
+    `the slow client got part of the stream (${slowGot.length})`,
+  )
+  assert.deepEqual(
+    slowGot,
+    slowGot.map((_, i) => i),
+    'what it got has no gap',
+  )
+  fast.close()
+  slow.off('data', onSlowData)
+})
+
+test('each event is serialized once however many clients get it', async () => {
+  await waitFor(() => bus().subscriberCount === internalSubscribers, 'earlier clients to be gone')
+  const clients = await Promise.all([connect(), connect(), connect()])
+  for (const c of clients) await c.until('ready')
+  let serialized = 0
+  const data = {
+    toJSON() {
+      serialized++
+      return { counted: true }
+    },
+  }
+  const e = bus().publish('test.once', 'once', data)
+  for (const c of clients) {
+    const m = await c.next()
+    assert.equal(m.id, String(e.id))
+    assert.deepEqual(JSON.parse(m.data).data, { counted: true })
+  }
+  // Once for the log, once for all three streams.
+  assert.equal(serialized, 2)
+  for (const c of clients) c.close()
+})
+
+test('without a node socket (app.request) the stream is a web stream with the same frames', async () => {
+  const res = await t.app.request('/api/events?types=test.web', { headers: bearer() })
+  assert.equal(res.status, 200)
+  assert.equal(res.headers.get('content-type'), 'text/event-stream')
+  assert.ok(res.body)
+  const reader = res.body.getReader()
+  let text = ''
+  const readUntil = async (part: string) => {
+    while (!text.includes(part)) {
+      const { done, value } = await reader.read()
+      if (done) assert.fail(`the stream ended before ${part}`)
+      text += new TextDecoder().decode(value)
+    }
+  }
+  await readUntil('event: ready')
+  const e = bus().publish('test.web', 'web', { ok: true })
+  await readUntil(`id: ${e.id}\nevent: test.web\ndata: ${JSON.stringify(e)}\n\n`)
+  await reader.cancel()
+  await waitFor(() => bus().subscriberCount === internalSubscribers, 'the web stream to be unsubscribed')
 })

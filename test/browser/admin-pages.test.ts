@@ -150,7 +150,21 @@ test('the jobs page lists the snapshot job with its container link', async () =>
   await row.waitFor({ state: 'detached', timeout: 10_000 })
   await page.getByLabel('State').selectOption('')
   await row.waitFor({ timeout: 10_000 })
+  assert.equal(new URL(page.url()).search, '', 'the filters are kept in the address')
   await shot('jobs')
+  // A deep link with a container filter (what a container page can link to); the page loads once.
+  let fetches = 0
+  const count = (r: { url(): string }) => {
+    if (new URL(r.url()).pathname === '/api/jobs') fetches++
+  }
+  page.on('request', count)
+  await page.goto(`${panel()}/jobs?containerId=${containerId}&state=succeeded`)
+  await row.waitFor({ timeout: 15_000 })
+  await page.getByRole('button', { name: "Show every container's jobs" }).waitFor()
+  await page.waitForTimeout(1000)
+  page.off('request', count)
+  assert.equal(fetches, 1, 'one fetch: the filters in the address do not reload the page in a loop')
+  assert.equal(await page.getByLabel('State').inputValue(), 'succeeded')
 })
 
 test('revoking the token in the UI stops it at once', async () => {

@@ -2,6 +2,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@solidjs/te
 import { http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { navigate } from '../../lib/router.ts'
 import { loadSession } from '../../lib/session.ts'
 import { panel } from '../../lib/store.ts'
 import { type FakeAdmin, fakeAdmin } from '../../test/fake-admin.ts'
@@ -23,6 +24,7 @@ const row = (id: string) => document.querySelector(`tr[data-job="${id}"]`) as HT
 const ago = (s: number) => new Date(Date.now() - s * 1000).toISOString()
 
 async function mount(
+  path: string,
   jobs = [makeJob({ kind: 'container.install', state: 'running', createdAt: ago(5), startedAt: ago(4) })],
 ) {
   gw = fakeGateway({ containers: [] })
@@ -30,6 +32,7 @@ async function mount(
   fa = fakeAdmin(gw)
   server.use(...gw.handlers, ...fa.handlers)
   await loadSession()
+  navigate(path, { replace: true })
   render(() => <JobsPage />)
   await screen.findByRole('table', { name: 'Jobs' })
   // The store outlives a test (earlier tests' jobs stay listed): wait for this test's own.
@@ -46,7 +49,7 @@ describe('the jobs page', () => {
       createdAt: ago(60),
       startedAt: ago(59),
     })
-    await mount([job])
+    await mount('/jobs', [job])
     event('job.progress', job.id, {
       id: job.id,
       kind: job.kind,
@@ -73,7 +76,7 @@ describe('the jobs page', () => {
   it('filters by state and kind (asking the gateway, and live arrivals obey the filters)', async () => {
     const a = makeJob({ kind: 'container.install', state: 'failed', createdAt: ago(30) })
     const b = makeJob({ kind: 'container.export', state: 'succeeded', createdAt: ago(20) })
-    await mount([a, b])
+    await mount('/jobs', [a, b])
     fireEvent.change(screen.getByLabelText('State'), { target: { value: 'failed' } })
     await waitFor(() => expect(fa.jobQueries.at(-1)?.get('state')).toBe('failed'))
     await waitFor(() => expect(row(b.id)).toBeNull())
@@ -83,11 +86,41 @@ describe('the jobs page', () => {
     await waitFor(() => expect(fa.jobQueries.at(-1)?.get('kind')).toBe('container.export'))
     await waitFor(() => expect(row(a.id)).toBeNull())
     expect(row(b.id)).toBeTruthy()
+    expect(window.location.search).toBe('?kind=container.export')
+  })
+
+  it('takes its filters from the address, so a container page can link to its jobs', async () => {
+    const mine = makeJob({
+      kind: 'container.install',
+      state: 'failed',
+      containerId: 'c-acme',
+      createdAt: ago(9),
+    })
+    const other = makeJob({
+      kind: 'container.install',
+      state: 'failed',
+      containerId: 'c-zeta',
+      createdAt: ago(8),
+    })
+    gw = fakeGateway({ containers: [] })
+    for (const j of [mine, other]) gw.jobs.set(j.id, j)
+    fa = fakeAdmin(gw)
+    server.use(...gw.handlers, ...fa.handlers)
+    await loadSession()
+    navigate('/jobs?containerId=c-acme&state=failed', { replace: true })
+    render(() => <JobsPage />)
+    await waitFor(() => expect(row(mine.id)).toBeTruthy())
+    expect(row(other.id)).toBeNull()
+    expect(fa.jobQueries.at(-1)?.get('containerId')).toBe('c-acme')
+    expect((screen.getByLabelText('State') as HTMLSelectElement).value).toBe('failed')
+    fireEvent.click(screen.getByRole('button', { name: "Show every container's jobs" }))
+    await waitFor(() => expect(row(other.id)).toBeTruthy())
+    expect(window.location.search).toBe('?state=failed')
   })
 
   it('cancels a job, and shows the problem when the gateway refuses', async () => {
     const job = makeJob({ kind: 'container.install', state: 'queued', createdAt: ago(1) })
-    await mount([job])
+    await mount('/jobs', [job])
     server.use(
       http.post(`${origin}/api/jobs/:id/cancel`, () =>
         problem(409, 'ECONFLICT', 'Conflict', 'the job already finished'),

@@ -3,6 +3,7 @@ import { Link } from '../../components/link.tsx'
 import { call, client, errorMessage } from '../../lib/api.ts'
 import { timeAgo } from '../../lib/format.ts'
 import { isFinished, jobFraction } from '../../lib/jobs.ts'
+import { location } from '../../lib/router.ts'
 import { hasScope } from '../../lib/session.ts'
 import type { Job } from '../../lib/state.ts'
 import { panel } from '../../lib/store.ts'
@@ -41,8 +42,24 @@ function JobBar(props: { job: Job }) {
  */
 export default function JobsPage() {
   const notices = createNotices()
-  const [state, setState] = createSignal<JobState | ''>('')
-  const [kind, setKind] = createSignal('')
+  // The filters live in the address too (?state=&kind=&containerId=), so a page can link here.
+  const query = new URLSearchParams(location().search)
+  const initialState = query.get('state') ?? ''
+  const [state, setState] = createSignal<JobState | ''>(
+    (states as readonly string[]).includes(initialState) ? (initialState as JobState) : '',
+  )
+  const [kind, setKind] = createSignal(query.get('kind') ?? '')
+  const [containerId, setContainerId] = createSignal(query.get('containerId') ?? '')
+  const remember = () => {
+    const q = new URLSearchParams()
+    if (state()) q.set('state', state())
+    if (kind().trim()) q.set('kind', kind().trim())
+    if (containerId()) q.set('containerId', containerId())
+    const search = q.toString() ? `?${q}` : ''
+    // Straight to history, not through navigate(): the router's signal would remount the page (the
+    // shell keys the page on each location), losing focus and state on every filter change.
+    if (window.location.search !== search) history.replaceState(null, '', `/jobs${search}`)
+  }
   const [cursor, setCursor] = createSignal<string | null>(null)
   const [loading, setLoading] = createSignal(false)
   const [loadError, setLoadError] = createSignal<string>()
@@ -50,6 +67,7 @@ export default function JobsPage() {
   const canCancel = () => hasScope('containers:write')
 
   const load = async (more = false) => {
+    if (!more) remember()
     setLoading(true)
     setLoadError(undefined)
     try {
@@ -60,6 +78,7 @@ export default function JobsPage() {
               limit: 50,
               ...(state() ? { state: state() as JobState } : {}),
               ...(kind().trim() ? { kind: kind().trim() } : {}),
+              ...(containerId() ? { containerId: containerId() } : {}),
               ...(more && cursor() ? { cursor: cursor() as string } : {}),
             },
           },
@@ -83,7 +102,12 @@ export default function JobsPage() {
   const shown = createMemo(() => {
     const k = kind().trim()
     return Object.values(panel.state.jobs)
-      .filter((j) => (!state() || j.state === state()) && (!k || j.kind === k))
+      .filter(
+        (j) =>
+          (!state() || j.state === state()) &&
+          (!k || j.kind === k) &&
+          (!containerId() || j.containerId === containerId()),
+      )
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
   })
   const kinds = createMemo(() => [...new Set(Object.values(panel.state.jobs).map((j) => j.kind))].sort())
@@ -139,6 +163,21 @@ export default function JobsPage() {
             <For each={kinds()}>{(k) => <option value={k} />}</For>
           </datalist>
         </label>
+        <Show when={containerId()}>
+          <p class="chip-filter">
+            Container {containerName(containerId())}{' '}
+            <button
+              type="button"
+              aria-label="Show every container's jobs"
+              onClick={() => {
+                setContainerId('')
+                void load()
+              }}
+            >
+              ×
+            </button>
+          </p>
+        </Show>
       </search>
       <Show when={loadError()}>
         <div class="error" role="alert">

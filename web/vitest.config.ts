@@ -9,6 +9,8 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],
+    setupFiles: ['src/test/setup.ts'],
+    testTimeout: 30_000,
     environmentOptions: { jsdom: { url: 'http://orbit.test/' } },
   },
 })

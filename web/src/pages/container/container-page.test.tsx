@@ -69,6 +69,25 @@ describe('the container page: overview and settings', () => {
     await waitFor(() => expect(fact('state')).toBe('running'))
   })
 
+  it('tabs: arrows move between them and the address keeps the choice; a native container has no registry', async () => {
+    await open()
+    const tabs = () => screen.getAllByRole('tab').map((t) => t.textContent)
+    expect(tabs()).toEqual(['Overview', 'Apps & runs', 'Snapshots', 'Registry', 'Files', 'Export'])
+    const overview = screen.getByRole('tab', { name: 'Overview' })
+    expect(overview.getAttribute('aria-selected')).toBe('true')
+    fireEvent.keyDown(overview, { key: 'ArrowLeft' })
+    await waitFor(() =>
+      expect(screen.getByRole('tab', { name: 'Export' }).getAttribute('aria-selected')).toBe('true'),
+    )
+    expect(window.location.search).toBe('?tab=export')
+    await screen.findByRole('button', { name: 'Export' })
+    cleanup()
+    await open('registry', { runtime: { kind: 'native', id: null, wineVersion: null, hash: null } })
+    expect(tabs()).toEqual(['Overview', 'Apps & runs', 'Snapshots', 'Files', 'Export'])
+    expect(screen.getByRole('tab', { name: 'Overview' }).getAttribute('aria-selected')).toBe('true')
+    expect(document.querySelector('[data-fact="runtime"]')?.textContent).toBe('Native (Linux programs)')
+  })
+
   it('saves env, network, limits and labels with one PATCH', async () => {
     await open()
     fireEvent.input(screen.getByLabelText(/Environment/), { target: { value: 'MODE=demo\nLEVEL=3' } })

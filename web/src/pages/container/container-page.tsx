@@ -26,6 +26,11 @@ export const tabs = [
   { id: 'export', label: 'Export' },
 ] as const
 export type TabId = (typeof tabs)[number]['id']
+type Tab = (typeof tabs)[number]
+
+/** A native container runs Linux programs: it has no Windows registry to show. */
+const tabsFor = (c: Container): readonly Tab[] =>
+  c.runtime.kind === 'wine' ? tabs : tabs.filter((t) => t.id !== 'registry')
 
 const tabOf = (search: string): TabId => {
   const t = new URLSearchParams(search).get('tab')
@@ -58,7 +63,12 @@ export default function ContainerPage(props: PageProps) {
   )
   // The tab lives in the address (?tab=) so a link can open it; changing it replaces the entry
   // without telling the router, whose navigation effects (focus to the content) are for pages.
-  const [tab, setTab] = createSignal<TabId>(tabOf(location().search))
+  const [chosen, setTab] = createSignal<TabId>(tabOf(location().search))
+  // The chosen tab, unless this container does not have it.
+  const tab = (): TabId => {
+    const c = container()
+    return !c || tabsFor(c).some((t) => t.id === chosen()) ? chosen() : 'overview'
+  }
   const select = (t: TabId) => {
     setTab(t)
     const q = new URLSearchParams(window.location.search)
@@ -108,7 +118,7 @@ export default function ContainerPage(props: PageProps) {
               <Show when={c().stateReason}>
                 <p class="reason">{c().stateReason}</p>
               </Show>
-              <Tabs current={tab()} onSelect={select} />
+              <Tabs list={tabsFor(c())} current={tab()} onSelect={select} />
               <div
                 class="tab-panel"
                 role="tabpanel"
@@ -151,9 +161,10 @@ export default function ContainerPage(props: PageProps) {
 }
 
 /** The section tabs (WAI-ARIA tabs: arrows, Home and End move between them). */
-function Tabs(props: { current: TabId; onSelect: (t: TabId) => void }) {
+function Tabs(props: { list: readonly Tab[]; current: TabId; onSelect: (t: TabId) => void }) {
   let list!: HTMLDivElement
   const move = (e: KeyboardEvent) => {
+    const tabs = props.list
     const i = tabs.findIndex((t) => t.id === props.current)
     const next =
       e.key === 'ArrowRight'
@@ -174,7 +185,7 @@ function Tabs(props: { current: TabId; onSelect: (t: TabId) => void }) {
   }
   return (
     <div class="tabs" role="tablist" aria-label="Container sections" ref={list} onKeyDown={move}>
-      <For each={tabs}>
+      <For each={props.list}>
         {(t) => (
           <button
             type="button"

@@ -19,12 +19,22 @@ export const tokenIssuer = (installationId: string): string => `urn:orbit:${inst
 /** last_used_at is written at most this often per token. */
 const touchEveryMs = 60_000
 
+/** How long a checked signature is trusted without checking it again, and how many are kept. */
+const signatureCacheMs = 60_000
+const signatureCacheSize = 1024
+
 /**
  * Scoped API tokens: EdDSA-signed JWTs (alg pinned, issuer, audience and type checked) whose jti
  * must name a live row on every use: revoking the row ends the token at once, with no cache to wait for.
+ *
+ * Only the signature check is remembered (for a minute, by the token's hash): it is the costly part
+ * and its answer for a given token never changes. The row (revoked, expired, its user disabled or
+ * demoted) is read on every use, with a statement prepared once.
  */
 export class ApiTokens {
   private readonly issuer: string
+  private readonly signatures = new Map<string, { jti: string; checkedAt: number }>()
+  private readonly rowByJtiHash
 
   constructor(
     private readonly db: Db,
@@ -33,6 +43,12 @@ export class ApiTokens {
     private readonly now: () => number,
   ) {
     this.issuer = tokenIssuer(installationId)
+    this.rowByJtiHash = db
+      .select({ token: apiTokens, user: users })
+      .from(apiTokens)
+      .leftJoin(users, eq(users.id, apiTokens.userId))
+      .where(eq(apiTokens.jtiHash, sql.placeholder('jtiHash')))
+      .prepare()
   }
 
   /** Makes a token; the returned `token` is the only time the secret exists outside the caller. */
@@ -73,27 +89,9 @@ export class ApiTokens {
 
   /** The principal of a valid, unrevoked, unexpired token whose user is enabled; else undefined. */
   async verify(token: string): Promise<Principal | undefined> {
-    let jti: string | undefined
-    try {
-      const { payload } = await jwtVerify(token, this.key.publicKey, {
-        algorithms: ['EdDSA'],
-        issuer: this.issuer,
-        audience: tokenAudience,
-        typ: tokenType,
-        requiredClaims: ['jti', 'exp', 'iat', 'sub'],
-        currentDate: new Date(this.now()),
-      })
-      jti = payload.jti
-    } catch {
-      return undefined
-    }
+    const jti = await this.signedJti(token)
     if (!jti) return undefined
-    const found = this.db
-      .select({ token: apiTokens, user: users })
-      .from(apiTokens)
-      .leftJoin(users, eq(users.id, apiTokens.userId))
-      .where(eq(apiTokens.jtiHash, sha256(jti)))
-      .get()
+    const found = this.rowByJtiHash.get({ jtiHash: sha256(jti) })
     const now = this.now()
     if (!found || found.token.revokedAt !== null || found.token.expiresAt <= now) return undefined
     const { token: row, user } = found
@@ -111,6 +109,37 @@ export class ApiTokens {
       tokenId: row.id,
       ...(user ? { user: { id: user.id, name: user.name, role: user.role } } : {}),
     }
+  }
+
+  /** The jti of a token whose signature and claims check out; remembered briefly (see the class). */
+  private async signedJti(token: string): Promise<string | undefined> {
+    const key = sha256(token)
+    const now = this.now()
+    const known = this.signatures.get(key)
+    // The row's expiry is checked on every use, so a remembered signature never outlives its token.
+    if (known && now - known.checkedAt < signatureCacheMs && now >= known.checkedAt) return known.jti
+    let jti: string | undefined
+    try {
+      const { payload } = await jwtVerify(token, this.key.publicKey, {
+        algorithms: ['EdDSA'],
+        issuer: this.issuer,
+        audience: tokenAudience,
+        typ: tokenType,
+        requiredClaims: ['jti', 'exp', 'iat', 'sub'],
+        currentDate: new Date(now),
+      })
+      jti = payload.jti
+    } catch {
+      return undefined
+    }
+    if (!jti) return undefined
+    this.signatures.delete(key)
+    if (this.signatures.size >= signatureCacheSize) {
+      const oldest = this.signatures.keys().next().value
+      if (oldest !== undefined) this.signatures.delete(oldest)
+    }
+    this.signatures.set(key, { jti, checkedAt: now })
+    return jti
   }
 
   /** Every token (`'all'`), or those acting for one user (null: the ones made without a user). */

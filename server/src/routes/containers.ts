@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
+import type { TypedResponse } from 'hono'
 import {
   cloneContainer,
   createContainer,
@@ -23,7 +24,13 @@ import { guarded } from './guarded.ts'
 export function containerRoutes(app: OpenAPIHono<AuthEnv>, deps: Deps): void {
   app.openapi(guarded(listContainers, deps), (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query')
-    return c.json(read.listContainers(deps, filter, limit, cursor), 200)
+    // Already JSON (see listContainersJson); the type is the contract's, as c.json would give it.
+    const json = read.listContainersJson(deps, filter, limit, cursor)
+    return c.body(json, 200, { 'content-type': 'application/json' }) as unknown as TypedResponse<
+      ReturnType<typeof read.listContainers>,
+      200,
+      'json'
+    >
   })
 
   app.openapi(guarded(createContainer, deps), async (c) => {

@@ -4,6 +4,7 @@ import type { Manifest } from '../../../../native/core-api.ts'
 import type { App, Container } from '../../../../openapi/containers.ts'
 import type { Deps } from '../../deps.ts'
 import { OrbitError } from '../../errors.ts'
+import { listPageCache } from './list-cache.ts'
 import { toContainer } from './model.ts'
 import { type ContainerFilter, findContainer, listRows } from './store.ts'
 
@@ -19,6 +20,20 @@ export function listContainers(
 ): { items: Container[]; nextCursor: string | null } {
   const page = listRows(deps.db, filter, limit, cursor)
   return { items: page.rows.map(toContainer), nextCursor: page.nextCursor }
+}
+
+/**
+ * The same page as JSON text, from the page cache while the containers table is unchanged (reading
+ * and serializing the rows is most of a list request's cost, and lists are read far more than written).
+ */
+export function listContainersJson(
+  deps: Pick<Deps, 'db'>,
+  filter: ContainerFilter,
+  limit: number,
+  cursor?: string,
+): string {
+  const query = JSON.stringify([filter.name, filter.state, filter.label, limit, cursor])
+  return listPageCache(deps.db).get(query, () => JSON.stringify(listContainers(deps, filter, limit, cursor)))
 }
 
 /** manifest.json of the container's last captured install, or undefined when there is none. */

@@ -1,6 +1,7 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@solidjs/testing-library'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { navigate } from '../../lib/router.ts'
 import { loadSession } from '../../lib/session.ts'
 import { type FakeAdmin, fakeAdmin, makeEntry } from '../../test/fake-admin.ts'
 import { fakeGateway } from '../../test/fake-gateway.ts'
@@ -25,12 +26,13 @@ const entries = () =>
     }),
   )
 
-async function mount(verify?: FakeAdmin['verify']) {
+async function mount(verify?: FakeAdmin['verify'], path = '/audit') {
   const gw = fakeGateway()
   fa = fakeAdmin(gw, { audit: entries() })
   if (verify) fa.verify = verify
   server.use(...gw.handlers, ...fa.handlers)
   await loadSession()
+  navigate(path, { replace: true })
   render(() => <AuditPage />)
   await screen.findByRole('table', { name: 'Audit entries' })
 }
@@ -64,6 +66,7 @@ describe('the audit page', () => {
     expect(q.get('actor')).toBe('user:bob')
     expect(q.get('target')).toBe('acme')
     expect(q.get('result')).toBe('EFORBIDDEN')
+    expect(window.location.search).toBe('?actor=user%3Abob&target=acme&result=EFORBIDDEN')
     expect(
       within(document.querySelector('tr[data-entry="91"]') as HTMLElement).getByText('EFORBIDDEN'),
     ).toBeTruthy()
@@ -79,6 +82,14 @@ describe('the audit page', () => {
     fireEvent.input(within(form).getByLabelText('To'), { target: { value: local(9) } })
     fireEvent.submit(form)
     await waitFor(() => expect(ids()).toEqual([9, 8, 7, 6, 5]))
+  })
+
+  it('takes its text filters from the address, so a container page can link to its trail', async () => {
+    await mount(undefined, '/audit?target=zeta&actor=user%3Abob')
+    await waitFor(() => expect(ids()[0]).toBe(118))
+    expect(ids().every((id) => (id - 1) % 3 === 0 && (id - 1) % 2 === 1)).toBe(true)
+    expect((screen.getByLabelText('Container') as HTMLInputElement).value).toBe('zeta')
+    expect(fa.auditQueries[0]?.get('target')).toBe('zeta')
   })
 
   it('says so when the chain does not verify', async () => {

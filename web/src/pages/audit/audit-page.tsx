@@ -1,5 +1,6 @@
 import { createResource, createSignal, For, Show } from 'solid-js'
 import { call, client, errorMessage, type Schemas } from '../../lib/api.ts'
+import { location } from '../../lib/router.ts'
 import '../admin/admin.css'
 
 type Entry = Schemas['AuditEntry']
@@ -15,6 +16,23 @@ export interface AuditFilter {
 }
 
 const empty: AuditFilter = { actor: '', action: '', target: '', result: '', since: '', until: '' }
+const textKeys = ['actor', 'action', 'target', 'result'] as const
+
+/** The text filters from the address (?actor=&action=&target=&result=), so other pages can link here. */
+export function filterFromSearch(search: string): AuditFilter {
+  const q = new URLSearchParams(search)
+  const f = { ...empty }
+  for (const k of textKeys) f[k] = q.get(k) ?? ''
+  return f
+}
+
+/** Puts the text filters in the address without a router navigation (that would remount the page). */
+function rememberFilter(f: AuditFilter) {
+  const q = new URLSearchParams()
+  for (const k of textKeys) if (f[k].trim()) q.set(k, f[k].trim())
+  const search = q.toString() ? `?${q}` : ''
+  if (window.location.search !== search) history.replaceState(null, '', `/audit${search}`)
+}
 const PAGE = 50
 
 /** The filter as the query of GET /api/audit: blanks left out, local times as instants. */
@@ -42,7 +60,7 @@ const details = (d: Entry['details']) =>
 
 /** `/audit`: the chained audit log with filters and paging, and whether the chain verifies. */
 export default function AuditPage() {
-  const [filter, setFilter] = createSignal<AuditFilter>(empty)
+  const [filter, setFilter] = createSignal<AuditFilter>(filterFromSearch(location().search))
   // The cursors of the pages before this one (for "Newer"), and this page's cursor.
   const [trail, setTrail] = createSignal<Array<string | undefined>>([])
   const [cursor, setCursor] = createSignal<string | undefined>()
@@ -55,16 +73,18 @@ export default function AuditPage() {
   const apply = (form: HTMLFormElement) => {
     const d = new FormData(form)
     const get = (k: keyof AuditFilter) => String(d.get(k) ?? '')
-    setTrail([])
-    setCursor(undefined)
-    setFilter({
+    const f = {
       actor: get('actor'),
       action: get('action'),
       target: get('target'),
       result: get('result'),
       since: get('since'),
       until: get('until'),
-    })
+    }
+    setTrail([])
+    setCursor(undefined)
+    setFilter(f)
+    rememberFilter(f)
   }
   const older = () => {
     const next = page()?.nextCursor
@@ -116,23 +136,30 @@ export default function AuditPage() {
           setTrail([])
           setCursor(undefined)
           setFilter(empty)
+          rememberFilter(empty)
         }}
       >
         <label>
           Actor
-          <input name="actor" placeholder="user:ada, token:…" maxLength={200} />
+          <input name="actor" value={filter().actor} placeholder="user:ada, token:…" maxLength={200} />
         </label>
         <label>
           Action
-          <input name="action" placeholder="container.create" maxLength={200} />
+          <input name="action" value={filter().action} placeholder="container.create" maxLength={200} />
         </label>
         <label>
           Container
-          <input name="target" placeholder="name or id" maxLength={200} />
+          <input name="target" value={filter().target} placeholder="name or id" maxLength={200} />
         </label>
         <label>
           Result
-          <input name="result" list="audit-results" placeholder="ok or a code" maxLength={200} />
+          <input
+            name="result"
+            value={filter().result}
+            list="audit-results"
+            placeholder="ok or a code"
+            maxLength={200}
+          />
           <datalist id="audit-results">
             <option value="ok" />
             <option value="EFORBIDDEN" />

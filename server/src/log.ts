@@ -16,11 +16,15 @@ const redact = [
   'passphrase',
 ]
 
-/** Structured JSON logs (one object per line) with secrets redacted. */
+/**
+ * Structured JSON logs (one object per line) with secrets redacted. By default to stdout without
+ * blocking: a line per request written synchronously costs a syscall each; asynchronously, lines
+ * that pile up during a write go out together. pino flushes what is pending when the process exits.
+ */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
     { level, base: { service: 'orbit' }, redact: { paths: redact, censor: '[redacted]' } },
-    destination as Parameters<typeof pino>[1],
+    (destination ?? pino.destination({ dest: 1, sync: false })) as Parameters<typeof pino>[1],
   )
 }
 

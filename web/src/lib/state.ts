@@ -72,7 +72,11 @@ export const initialState = (): PanelState => ({
 
 /** The panel's own changes, beside the server's events. */
 export type LocalAction =
-  | { type: 'local.containers'; items: Container[] }
+  /**
+   * A fetched list; `replay` holds the container events that arrived while it was being fetched
+   * (the list may predate them), applied on top of it in order.
+   */
+  | { type: 'local.containers'; items: Container[]; replay?: OrbitEvent[] }
   | { type: 'local.container'; container: Container }
   | { type: 'local.jobs'; items: Job[] }
   | { type: 'local.job'; job: Job }
@@ -248,7 +252,9 @@ export function reduce(state: PanelState, action: Action): PanelState {
       const names = new Set(a.items.map((c) => c.name))
       let pending = state.pending
       for (const p of Object.values(pending)) if (names.has(p.name)) pending = without(pending, p.key)
-      return { ...state, containers, pending, containersLoaded: true, stale: false }
+      let next: PanelState = { ...state, containers, pending, containersLoaded: true, stale: false }
+      for (const e of a.replay ?? []) next = applyEvent(next, e)
+      return next
     }
     case 'local.container':
       return { ...state, containers: { ...state.containers, [a.container.id]: a.container } }

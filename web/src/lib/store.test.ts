@@ -1,6 +1,6 @@
 import { createEffect, createRoot } from 'solid-js'
 import { describe, expect, it } from 'vitest'
-import { makeJob } from '../test/fake-gateway.ts'
+import { makeContainer, makeJob } from '../test/fake-gateway.ts'
 import type { OrbitEvent } from './events.ts'
 import { createPanelStore } from './store.ts'
 
@@ -61,5 +61,28 @@ describe('the panel store', () => {
     const result = store.state.jobs[job.id]?.result as { apps: unknown[] } | undefined
     expect(result?.apps.length).toBe(1)
     expect(seen.at(-1)).toBe('succeeded')
+  })
+})
+
+describe('loading the container list while events arrive', () => {
+  it('applies the events that came during the fetch on top of the (older) list', async () => {
+    const a = makeContainer('a')
+    let release!: (items: ReturnType<typeof makeContainer>[]) => void
+    const store = createPanelStore(() => new Promise((r) => (release = r)))
+    const loading = store.loadContainers()
+    const b = makeContainer('b')
+    // While the list is on its way: b is created and a changes state.
+    store.dispatch({ id: 1, time: 't1', type: 'container.created', subject: b.id, data: b })
+    store.dispatch({
+      id: 2,
+      time: 't2',
+      type: 'container.state',
+      subject: a.id,
+      data: { id: a.id, name: 'a', state: 'busy', previous: 'created', reason: null },
+    })
+    release([a]) // read before either event
+    await loading
+    expect(Object.keys(store.state.containers).sort()).toEqual([a.id, b.id].sort())
+    expect(store.state.containers[a.id]?.state).toBe('busy')
   })
 })

@@ -1,8 +1,8 @@
 import { createRoot } from 'solid-js'
 import { createStore, reconcile } from 'solid-js/store'
 import { call, client } from './api.ts'
-import type { EventStream, StreamMessage } from './events.ts'
-import { type Action, initialState, type PanelState, reduce } from './state.ts'
+import type { EventStream, OrbitEvent, StreamMessage } from './events.ts'
+import { type Action, type Container, initialState, type PanelState, reduce } from './state.ts'
 
 export interface PanelStore {
   /** The live state (a Solid store: read it in JSX or effects and it tracks). */
@@ -25,7 +25,10 @@ export function createPanelStore(
   const [state, setState] = createRoot(() => createStore<PanelState>(initialState()))
   let current = initialState()
 
+  // Container events that arrive while the list is being fetched, to apply on top of it.
+  let inflight: OrbitEvent[] | undefined
   const dispatch = (action: Action) => {
+    if (inflight && action.type.startsWith('container.')) inflight.push(action as OrbitEvent)
     const next = reduce(current, action)
     if (next === current) return
     // The pure state moves on first, so a view that throws while updating cannot leave it behind.
@@ -41,7 +44,15 @@ export function createPanelStore(
   }
 
   const loadContainers = async () => {
-    dispatch({ type: 'local.containers', items: await load() })
+    const mine: OrbitEvent[] = []
+    inflight = mine
+    let items: Container[]
+    try {
+      items = await load()
+    } finally {
+      if (inflight === mine) inflight = undefined
+    }
+    dispatch({ type: 'local.containers', items, replay: mine })
   }
 
   const follow = (stream: EventStream) =>

@@ -16,6 +16,9 @@ export function requestLog(
   log: Logger,
   observe?: (route: string, method: string, status: number, seconds: number) => void,
 ): MiddlewareHandler<RequestEnv> {
+  // The line is built here from fields that never hold a secret (no query string, no headers), so
+  // it skips the redaction pass, which was more than half the cost of logging a request.
+  const lines = log.child({}, { redact: [] })
   return async function requestLogMiddleware(c, next) {
     const incoming = c.req.header('x-request-id')
     const requestId = incoming && /^[\w-]{8,64}$/.test(incoming) ? incoming : randomUUID()
@@ -30,8 +33,8 @@ export function requestLog(
       const route = matchedRoutes(c)[c.req.routeIndex]?.path ?? 'unmatched'
       const status = c.res.status
       observe?.(route, c.req.method, status, ms / 1000)
-      if (log.isLevelEnabled('info')) {
-        log.info(
+      if (lines.isLevelEnabled('info')) {
+        lines.info(
           {
             requestId,
             method: c.req.method,

@@ -90,8 +90,19 @@ test('orbit install of an .msi: captured through msiexec, its app found and runn
 test('an installer past its time limit is stopped: ETIMEOUT, container failed, the next install starts clean', async () => {
   // acme.exe --sleep 600 stands for a setup waiting on a dialog no one will answer.
   const started = Date.now()
-  const accepted = await upload('slow', fixturePath('acme-v1'), ['--sleep', '600'], 3)
-  const j = await finished(accepted.job.id)
+  const cli = await runCli(
+    ['install', 'slow', fixturePath('acme-v1'), '--timeout', '3', '--', '--sleep', '600'],
+    cliEnv,
+  )
+  assert.notEqual(cli.code, 0)
+  assert.match(cli.stderr, /still running after 3 s/)
+  assert.match(cli.stderr, /ETIMEOUT/)
+  const { id } = await container('slow')
+  const jobs = unwrap(
+    await client.GET('/api/jobs', { params: { query: { containerId: id, kind: 'container.install' } } }),
+  )
+  const j = jobs.items.find((x) => x.kind === 'container.install')
+  assert.ok(j, JSON.stringify(jobs))
   assert.equal(j.state, 'failed')
   assert.equal(j.error?.code, 'ETIMEOUT', JSON.stringify(j.error))
   assert.match(j.error?.message ?? '', /still running after 3 s/)

@@ -12,7 +12,8 @@ Commands:
                                              make a container (Wine by default)
   container ls [--json] | show NAME [--json] | rm NAME | clone NAME NEW
                                              list, describe, delete or clone containers
-  install NAME INSTALLER [-- ARGS...]        capture an installer into a container
+  install NAME INSTALLER [--timeout S] [-- ARGS...]
+                                             capture an installer (.exe or .msi) into a container
   apps NAME [--json]                         the apps (entry points) an install found
   snapshot create NAME [--label L] | ls NAME | restore NAME SNAP | rm NAME SNAP | diff NAME SNAP
                                              snapshots of a container's layer and registry

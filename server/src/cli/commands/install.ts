@@ -9,14 +9,27 @@ import { formatBytes, ProgressBar } from '../progress.ts'
 type InstallResult = components['schemas']['InstallResult']
 type Job = components['schemas']['Job']
 
-const usage = 'usage: orbit install NAME INSTALLER [--json] [-- ARGS...]'
+const usage = 'usage: orbit install NAME INSTALLER [--timeout SECONDS] [--json] [-- ARGS...]'
 
-/** `orbit install NAME INSTALLER [-- ARGS...]`: upload, follow the capture, print what it found. */
+/**
+ * `orbit install NAME INSTALLER [--timeout SECONDS] [-- ARGS...]`: upload, follow the capture,
+ * print what it found. `--timeout` overrides the gateway's limit for this installer's run.
+ */
 export async function install(args: string[], ctx: CliContext): Promise<number> {
   const dash = args.indexOf('--')
-  const own = dash < 0 ? args : args.slice(0, dash)
+  const own = dash < 0 ? [...args] : args.slice(0, dash)
   const installerArgs = dash < 0 ? [] : args.slice(dash + 1)
   const json = own.includes('--json')
+  let timeout: number | undefined
+  const t = own.indexOf('--timeout')
+  if (t >= 0) {
+    const raw = own[t + 1] ?? ''
+    if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+      throw new CliError(`--timeout needs a whole number of seconds (at least 1); ${usage}`, 2)
+    }
+    timeout = Number(raw)
+    own.splice(t, 2)
+  }
   const positionals = own.filter((a) => a !== '--json')
   const unknown = positionals.find((a) => a.startsWith('-'))
   if (unknown) throw new CliError(`unknown option ${unknown}; ${usage}`, 2)
@@ -50,7 +63,11 @@ export async function install(args: string[], ctx: CliContext): Promise<number> 
       await ctx.client.POST('/api/containers/{id}/installs', {
         params: {
           path: { id: name },
-          query: { filename: basename(file), ...(installerArgs.length > 0 ? { args: installerArgs } : {}) },
+          query: {
+            filename: basename(file),
+            ...(installerArgs.length > 0 ? { args: installerArgs } : {}),
+            ...(timeout === undefined ? {} : { timeout }),
+          },
         },
         // The installer streams from disk; the client's JSON serializer must leave it alone.
         body: counted as unknown as string,

@@ -36,6 +36,7 @@ describe('the passkeys page', () => {
     fireEvent.submit(screen.getByRole('button', { name: 'Save' }))
     await waitFor(() => expect(fa.passkeys[0]?.name).toBe('Work laptop'))
     expect(names()).toEqual(['Work laptop', 'Phone'])
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Rename Work laptop' }))
     server.use(
       http.patch(`${origin}/api/passkeys/:id`, async () => {
         await sleep(100)

@@ -35,8 +35,16 @@ export default function PasskeysPage() {
   }
 
   // Optimistic rename and removal: the list changes at once and comes back on a refusal.
-  const rename = async (p: Passkey, name: string) => {
+  // Closing the inline editor puts the focus back on the row's Rename button (keyboard users stay put).
+  const stopEditing = (id: string) => {
     setEditing(undefined)
+    queueMicrotask(() => {
+      for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-rename]'))
+        if (b.dataset.rename === id) b.focus()
+    })
+  }
+  const rename = async (p: Passkey, name: string) => {
+    stopEditing(p.id)
     if (!name || name === p.name) return
     mutate((now) => (now ?? []).map((x) => (x.id === p.id ? { ...x, name } : x)))
     try {
@@ -152,7 +160,7 @@ export default function PasskeysPage() {
                               onKeyDown={(e) => {
                                 if (e.key !== 'Escape') return
                                 e.preventDefault()
-                                setEditing(undefined)
+                                stopEditing(p.id)
                               }}
                             />
                             <button type="submit">Save</button>
@@ -168,6 +176,7 @@ export default function PasskeysPage() {
                         <button
                           type="button"
                           aria-label={`Rename ${p.name}`}
+                          data-rename={p.id}
                           onClick={() => setEditing(p.id)}
                         >
                           Rename

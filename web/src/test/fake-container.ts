@@ -4,7 +4,12 @@ import { HttpResponse, http } from 'msw'
 import { SessionInfo } from '../../../openapi/auth.ts'
 import { AppList, type Container, ContainerPatch } from '../../../openapi/containers.ts'
 import type { FileListing } from '../../../openapi/files.ts'
-import { RegistryKey, RegistryValue, RegistryValueSet } from '../../../openapi/registry.ts'
+import {
+  RegistryImportResult,
+  RegistryKey,
+  RegistryValue,
+  RegistryValueSet,
+} from '../../../openapi/registry.ts'
 import { Run, RunPage } from '../../../openapi/runs.ts'
 import { Snapshot, SnapshotDiff, SnapshotList } from '../../../openapi/snapshots.ts'
 import { makeJob, origin, problem } from './fake-gateway.ts'
@@ -68,6 +73,8 @@ export interface FakeContainer {
   registry: Map<string, Key>
   valueSets: unknown[]
   valueDeletes: Array<{ key: string; name: string }>
+  /** Bodies of .reg imports, as text. */
+  imports: string[]
   files: Map<string, ReturnType<typeof FileListing.parse>>
   handlers: ReturnType<typeof http.get>[]
 }
@@ -88,6 +95,7 @@ export function fakeContainer(container: Container): FakeContainer {
     registry: new Map(),
     valueSets: [],
     valueDeletes: [],
+    imports: [],
     files: new Map(),
     handlers: [],
   }
@@ -190,6 +198,15 @@ export function fakeContainer(container: Container): FakeContainer {
       const k = fc.registry.get(lower(key))
       if (k) k.values = k.values.filter((v) => lower(v.name) !== lower(name))
       return new HttpResponse(null, { status: 204 })
+    }),
+    http.post(`${base}/registry/import`, async ({ request }) => {
+      const text = await request.text()
+      if (!text.startsWith('Windows Registry Editor Version 5.00'))
+        return problem(400, 'EVALIDATION', 'Invalid request', 'line 1: not a .reg file')
+      fc.imports.push(text)
+      return HttpResponse.json(
+        RegistryImportResult.parse({ keysCreated: 1, keysDeleted: 0, valuesSet: 2, valuesDeleted: 0 }),
+      )
     }),
     http.get(`${base}/files`, ({ request }) => {
       const path = new URL(request.url).searchParams.get('path') ?? 'C:\\'

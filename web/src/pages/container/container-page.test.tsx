@@ -353,6 +353,23 @@ describe('the container page: registry', () => {
   })
 })
 
+describe('the container page: registry import', () => {
+  it('applies a picked .reg file and says what it changed; a bad file shows the problem', async () => {
+    await open('registry', {}, (f) => {
+      addKey(f, 'HKLM')
+      addKey(f, 'HKCU')
+    })
+    const input = (await screen.findByLabelText('Import .reg…')) as HTMLInputElement
+    const reg =
+      'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\Software\\Acme]\r\n"Version"="1.0.0"\r\n'
+    fireEvent.change(input, { target: { files: [new File([reg], 'acme.reg')] } })
+    await screen.findByText('Imported acme.reg: 1 keys created, 2 values set, 0 keys and 0 values deleted')
+    expect(fc.imports).toEqual([reg])
+    fireEvent.change(input, { target: { files: [new File(['hello'], 'notes.reg')] } })
+    await screen.findByText('Could not import notes.reg: line 1: not a .reg file')
+  })
+})
+
 describe('the container page: files', () => {
   it('navigates folders with breadcrumbs and links files for download', async () => {
     await open('files', {}, (f) => {

@@ -14,6 +14,8 @@ import { Run, RunPage } from '../../../openapi/runs.ts'
 import { Snapshot, SnapshotDiff, SnapshotList } from '../../../openapi/snapshots.ts'
 import { makeJob, origin, problem } from './fake-gateway.ts'
 
+type Job = ReturnType<typeof makeJob>
+
 type Key = ReturnType<typeof RegistryKey.parse>
 type Value = ReturnType<typeof RegistryValue.parse>
 
@@ -75,6 +77,8 @@ export interface FakeContainer {
   valueDeletes: Array<{ key: string; name: string }>
   /** Bodies of .reg imports, as text. */
   imports: string[]
+  /** Jobs the fake started (snapshots); tests move them on with job.* events. */
+  jobs: Job[]
   files: Map<string, ReturnType<typeof FileListing.parse>>
   handlers: ReturnType<typeof http.get>[]
 }
@@ -96,6 +100,7 @@ export function fakeContainer(container: Container): FakeContainer {
     valueSets: [],
     valueDeletes: [],
     imports: [],
+    jobs: [],
     files: new Map(),
     handlers: [],
   }
@@ -164,12 +169,12 @@ export function fakeContainer(container: Container): FakeContainer {
         ? HttpResponse.json(SnapshotDiff.parse(fc.diff))
         : problem(404, 'ENOTFOUND', 'Not found', 'no such snapshot')
     }),
-    http.post(`${base}/snapshots`, () =>
-      HttpResponse.json(
-        { job: makeJob({ kind: 'container.snapshot', containerId: container.id }) },
-        { status: 202 },
-      ),
-    ),
+    http.post(`${base}/snapshots`, async ({ request }) => {
+      const { label } = (await request.json()) as { label: string }
+      const job = makeJob({ kind: 'container.snapshot', containerId: container.id, params: { label } })
+      fc.jobs.push(job)
+      return HttpResponse.json({ job }, { status: 202 })
+    }),
     http.get(`${base}/registry`, ({ request }) => {
       const key = new URL(request.url).searchParams.get('key') ?? ''
       const found = fc.registry.get(lower(key))

@@ -261,6 +261,37 @@ describe('the container page: snapshots', () => {
     expect(screen.queryByRole('list', { name: 'Files removed' })).toBeNull()
   })
 
+  it('takes a snapshot with a label and follows its job to the end', async () => {
+    await open('snapshots', {}, (f) => {
+      f.snapshots = [makeSnapshot(0, 'base', null)]
+    })
+    fireEvent.input(await screen.findByLabelText('Label'), { target: { value: 'bad label' } })
+    fireEvent.submit(screen.getByRole('button', { name: 'Take snapshot' }))
+    await screen.findByText(/A label is 1-48 letters/)
+    fireEvent.input(screen.getByLabelText('Label'), { target: { value: 'before-update' } })
+    fireEvent.submit(screen.getByRole('button', { name: 'Take snapshot' }))
+    await waitFor(() => expect(fc.jobs.length).toBe(1))
+    const job = fc.jobs[0] as (typeof fc.jobs)[number]
+    expect(job.params).toEqual({ label: 'before-update' })
+    await screen.findByText(/Snapshot before-update: waiting for its turn/)
+    const now = new Date().toISOString()
+    event('job.started', job.id, {
+      ...job,
+      state: 'running',
+      phase: 'hashing files',
+      startedAt: now,
+      updatedAt: now,
+    })
+    await screen.findByText(/Snapshot before-update: hashing files/)
+    fc.snapshots = [...fc.snapshots, makeSnapshot(1, 'before-update', '000-base')]
+    const later = new Date(Date.now() + 1000).toISOString()
+    event('job.succeeded', job.id, { ...job, state: 'succeeded', finishedAt: later, updatedAt: later })
+    await screen.findByText('Snapshot before-update taken')
+    await waitFor(() =>
+      expect(document.querySelector('li[data-snapshot="001-before-update"]')).not.toBeNull(),
+    )
+  })
+
   it('a refused restore says why', async () => {
     await open('snapshots', {}, (f) => {
       f.snapshots = [makeSnapshot(0, 'base', null)]

@@ -24,7 +24,7 @@ import { guarded } from './guarded.ts'
 export function containerRoutes(app: OpenAPIHono<AuthEnv>, deps: Deps): void {
   app.openapi(guarded(listContainers, deps), (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query')
-    // Already JSON (see listContainersJson); the type is the contract's, as c.json would give it.
+    // Already JSON bytes (see listContainersJson); the type is the contract's, as c.json would give it.
     const json = read.listContainersJson(deps, filter, limit, cursor)
     return c.body(json, 200, { 'content-type': 'application/json' }) as unknown as TypedResponse<
       ReturnType<typeof read.listContainers>,

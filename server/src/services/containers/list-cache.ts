@@ -36,21 +36,22 @@ const maxPages = 32
 
 /**
  * Serialized list pages, reused while the table has not changed. A page is a pure function of the
- * table and the query, so one built at version V is exact for as long as the version is V.
+ * table and the query, so one built at version V is exact for as long as the version is V. Kept as
+ * UTF-8 bytes, so a hit is written to the socket without encoding it again.
  */
 export class ListPageCache {
   private readonly version: TableVersion
-  private readonly pages = new Map<string, { version: string; json: string }>()
+  private readonly pages = new Map<string, { version: string; json: Uint8Array<ArrayBuffer> }>()
 
   constructor(db: Db) {
     this.version = new TableVersion(db.$client)
   }
 
-  get(query: string, build: () => string): string {
+  get(query: string, build: () => string): Uint8Array<ArrayBuffer> {
     const version = this.version.now()
     const hit = this.pages.get(query)
     if (hit?.version === version) return hit.json
-    const json = build()
+    const json = Buffer.from(build())
     // The version is read again: a page built while the table moved is not kept.
     if (this.version.now() !== version) return json
     this.pages.delete(query)

@@ -23,7 +23,7 @@ export function listContainers(
 }
 
 /**
- * The same page as JSON text, from the page cache while the containers table is unchanged (reading
+ * The same page as JSON (UTF-8 bytes), from the page cache while the containers table is unchanged (reading
  * and serializing the rows is most of a list request's cost, and lists are read far more than written).
  */
 export function listContainersJson(
@@ -31,7 +31,7 @@ export function listContainersJson(
   filter: ContainerFilter,
   limit: number,
   cursor?: string,
-): string {
+): Uint8Array<ArrayBuffer> {
   const query = JSON.stringify([filter.name, filter.state, filter.label, limit, cursor])
   return listPageCache(deps.db).get(query, () => JSON.stringify(listContainers(deps, filter, limit, cursor)))
 }

@@ -16,6 +16,7 @@ export const ErrorCode = z
     'ECONFLICT',
     'EPAYLOAD_TOO_LARGE',
     'EUNSUPPORTED_MEDIA_TYPE',
+    'EINSUFFICIENT_STORAGE',
     'ECORE',
     'EINTERNAL',
   ])

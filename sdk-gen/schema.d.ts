@@ -1202,7 +1202,7 @@ export interface components {
             }[];
         };
         /** @enum {string} */
-        ErrorCode: "EVALIDATION" | "EUNAUTHENTICATED" | "EFORBIDDEN" | "ECSRF" | "ESTEP_UP" | "ECEREMONY" | "ERATE_LIMITED" | "EBAD_HOST" | "EBAD_ORIGIN" | "ENOTFOUND" | "ECONFLICT" | "EPAYLOAD_TOO_LARGE" | "EUNSUPPORTED_MEDIA_TYPE" | "ECORE" | "EINTERNAL";
+        ErrorCode: "EVALIDATION" | "EUNAUTHENTICATED" | "EFORBIDDEN" | "ECSRF" | "ESTEP_UP" | "ECEREMONY" | "ERATE_LIMITED" | "EBAD_HOST" | "EBAD_ORIGIN" | "ENOTFOUND" | "ECONFLICT" | "EPAYLOAD_TOO_LARGE" | "EUNSUPPORTED_MEDIA_TYPE" | "EINSUFFICIENT_STORAGE" | "ECORE" | "EINTERNAL";
         Event: {
             /** @description Depends on `type`: job.progress carries {id, kind, containerId, phase, progress}; every other job.* event carries the whole Job after the change; container.* the Container, run.started/run.ended the Run, run.output {runId, containerId, stream, text, offset}, registry.changed {containerId, ...what changed}, audit the AuditEntry */
             data?: unknown;

@@ -54,6 +54,8 @@ fn io_code(err: &io::Error) -> &'static str {
         io::ErrorKind::PermissionDenied => "EACCES",
         io::ErrorKind::AlreadyExists => "EEXIST",
         io::ErrorKind::TimedOut => "ETIMEDOUT",
+        // A full disk (or quota) is the one I/O failure users can fix themselves: name it.
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => "ENOSPC",
         _ => "EIO",
     }
 }
@@ -94,6 +96,14 @@ mod tests {
             core.message
         );
         assert!(core.message.contains("No such file"), "{}", core.message);
+    }
+
+    #[test]
+    fn a_full_disk_is_enospc() {
+        for errno in [libc::ENOSPC, libc::EDQUOT] {
+            let err = io::Error::from_raw_os_error(errno);
+            assert_eq!(CoreError::io(err, "write", Path::new("/x")).code, "ENOSPC");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ const titles: Record<ErrorCode, [number, string]> = {
   ECONFLICT: [409, 'Conflict'],
   EPAYLOAD_TOO_LARGE: [413, 'Request body too large'],
   EUNSUPPORTED_MEDIA_TYPE: [415, 'Unsupported content type'],
+  EINSUFFICIENT_STORAGE: [507, 'Not enough disk space'],
   ECORE: [500, 'The native core failed'],
   EINTERNAL: [500, 'Internal error'],
 }
@@ -64,7 +65,7 @@ export function coreCode(err: unknown): string | undefined {
 
 /**
  * A coded core error in the API's vocabulary: ENOTFOUND_* -> ENOTFOUND (404), ERUNNING/EEXIST ->
- * ECONFLICT (409), EINVAL -> EVALIDATION (400), any other code -> ECORE (500) keeping the core's
+ * ECONFLICT (409), EINVAL -> EVALIDATION (400), ENOSPC -> EINSUFFICIENT_STORAGE (507), any other code -> ECORE (500) keeping the core's
  * code and message. Undefined for an error without a code.
  */
 export function fromCoreError(err: unknown): OrbitError | undefined {
@@ -74,5 +75,7 @@ export function fromCoreError(err: unknown): OrbitError | undefined {
   if (code.startsWith('ENOTFOUND')) return new OrbitError('ENOTFOUND', err.message)
   if (code === 'ERUNNING' || code === 'EEXIST') return new OrbitError('ECONFLICT', err.message)
   if (code === 'EINVAL') return new OrbitError('EVALIDATION', err.message)
+  // The core's and Node's code for a full disk: the operator can act on it, so it is no 500.
+  if (code === 'ENOSPC') return new OrbitError('EINSUFFICIENT_STORAGE', err.message)
   return new OrbitError('ECORE', `${code}: ${err.message}`)
 }

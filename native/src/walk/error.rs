@@ -35,6 +35,7 @@ impl WalkError {
             WalkError::Io { source, .. } => match source.kind() {
                 io::ErrorKind::NotFound => "ENOENT",
                 io::ErrorKind::PermissionDenied => "EACCES",
+                io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => "ENOSPC",
                 _ => "EIO",
             },
             WalkError::BadName { .. } => "EBADNAME",

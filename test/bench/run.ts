@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run.
+import { dashboard } from './dashboard.ts'
 import { gatewayList } from './gateway-list.ts'
 import { type Bench, type BenchResult, printResults } from './harness.ts'
 import { pack } from './pack.ts'
@@ -15,6 +16,7 @@ const benches: Record<string, Bench> = {
   pack,
   'gateway-list': gatewayList,
   'sse-fanout': sseFanout,
+  dashboard,
   'web-bundle': webBundle,
 }
 

@@ -1,7 +1,7 @@
 import { createEffect, createRoot } from 'solid-js'
 import { describe, expect, it } from 'vitest'
 import { makeContainer, makeJob } from '../test/fake-gateway.ts'
-import type { OrbitEvent } from './events.ts'
+import type { EventStream, OrbitEvent, StreamMessage } from './events.ts'
 import { createPanelStore } from './store.ts'
 
 describe('the panel store', () => {
@@ -84,5 +84,55 @@ describe('loading the container list while events arrive', () => {
     await loading
     expect(Object.keys(store.state.containers).sort()).toEqual([a.id, b.id].sort())
     expect(store.state.containers[a.id]?.state).toBe('busy')
+  })
+})
+
+describe('the list waits for the live stream', () => {
+  // A stream whose messages the test sends by hand.
+  const handStream = () => {
+    const subs = new Set<(m: StreamMessage) => void>()
+    const stream = {
+      start() {},
+      stop() {},
+      subscribe(fn: (m: StreamMessage) => void) {
+        subs.add(fn)
+        return () => subs.delete(fn)
+      },
+      onStatus: () => () => {},
+      status: 'connecting',
+    } as unknown as EventStream
+    return {
+      stream,
+      send: (m: StreamMessage) => {
+        for (const fn of subs) fn(m)
+      },
+    }
+  }
+
+  it('fetches once the followed stream is ready, so a change in between is never lost', async () => {
+    const { stream, send } = handStream()
+    let fetched = 0
+    const store = createPanelStore(async () => {
+      fetched++
+      return [makeContainer('a')]
+    })
+    store.follow(stream)
+    const loading = store.loadContainers()
+    await new Promise((r) => setTimeout(r, 50))
+    expect(fetched).toBe(0)
+    send({ kind: 'ready', latestId: 7 })
+    await loading
+    expect(fetched).toBe(1)
+    expect(Object.keys(store.state.containers)).toHaveLength(1)
+  })
+
+  it('goes ahead without a stream that never becomes ready', async () => {
+    const { stream } = handStream()
+    const store = createPanelStore(async () => [makeContainer('a')])
+    store.follow(stream)
+    const started = Date.now()
+    await store.loadContainers()
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2900)
+    expect(Object.keys(store.state.containers)).toHaveLength(1)
   })
 })

@@ -14,6 +14,9 @@ export interface PanelStore {
   loadContainers(): Promise<void>
 }
 
+/** How long a list fetch waits for the event stream to be live before it goes ahead anyway. */
+const STREAM_WAIT_MS = 3000
+
 /**
  * A Solid store driven by the pure reducer: every action computes the next state, then only the
  * top-level parts that changed are reconciled into the store, so a card re-renders only when its
@@ -43,7 +46,28 @@ export function createPanelStore(
     }
   }
 
+  // The list is fetched once the followed stream is live: a change made before the stream
+  // connects is in the list, and one made after reaches the store as an event. Fetched first,
+  // a change landing between the fetch and the connection would be in neither, for good.
+  let following = false
+  let live = false
+  const waiting = new Set<() => void>()
+  const streamLive = () =>
+    !following || live
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          // Bounded: a stream that cannot connect (no events:read) must not hold the list back.
+          const timer = setTimeout(done, STREAM_WAIT_MS)
+          function done() {
+            clearTimeout(timer)
+            waiting.delete(done)
+            resolve()
+          }
+          waiting.add(done)
+        })
+
   const loadContainers = async () => {
+    if (following && !live) await streamLive()
     const mine: OrbitEvent[] = []
     inflight = mine
     let items: Container[]
@@ -55,14 +79,19 @@ export function createPanelStore(
     dispatch({ type: 'local.containers', items, replay: mine })
   }
 
-  const follow = (stream: EventStream) =>
-    stream.subscribe((msg: StreamMessage) => {
-      if (msg.kind === 'event') dispatch(msg.event)
+  const follow = (stream: EventStream) => {
+    following = true
+    return stream.subscribe((msg: StreamMessage) => {
+      if (msg.kind === 'ready') {
+        live = true
+        for (const wake of [...waiting]) wake()
+      } else if (msg.kind === 'event') dispatch(msg.event)
       else if (msg.kind === 'reset') {
         dispatch({ type: 'local.reset' })
         void loadContainers().catch(() => {})
       }
     })
+  }
 
   return { state, dispatch, follow, loadContainers }
 }

@@ -2,6 +2,7 @@ import { createResource, createSignal, For, Show } from 'solid-js'
 import { call, client, errorMessage, type Schemas } from '../../lib/api.ts'
 import { location } from '../../lib/router.ts'
 import '../admin/admin.css'
+import { LoadError } from '../../components/load-error.tsx'
 
 type Entry = Schemas['AuditEntry']
 
@@ -185,14 +186,7 @@ export default function AuditPage() {
           <button type="reset">Clear</button>
         </div>
       </form>
-      <Show when={page.error}>
-        <div class="error" role="alert">
-          Could not load the audit log: {errorMessage(page.error)}{' '}
-          <button type="button" onClick={() => void refetch()}>
-            Try again
-          </button>
-        </div>
-      </Show>
+      <LoadError what="the audit log" error={page.error} onRetry={() => void refetch()} />
       <Show when={page.loading}>
         <p class="loading">Loading entries…</p>
       </Show>

@@ -1,4 +1,5 @@
 import { createEffect, createSignal, For, lazy, onMount, Show } from 'solid-js'
+import { LoadError } from '../../components/load-error.tsx'
 import { errorMessage } from '../../lib/api.ts'
 import { hasScope } from '../../lib/session.ts'
 import { panel } from '../../lib/store.ts'
@@ -164,14 +165,7 @@ export default function DashboardPage() {
           </select>
         </label>
       </search>
-      <Show when={loadError()}>
-        <div class="error" role="alert">
-          Could not load the containers: {loadError()}{' '}
-          <button type="button" onClick={load}>
-            Try again
-          </button>
-        </div>
-      </Show>
+      <LoadError what="the containers" error={loadError()} onRetry={load} />
       <Show when={panel.state.containersLoaded} fallback={<p class="loading">Loading containers…</p>}>
         <p class="muted" aria-live="polite">
           {shown().length === total()

@@ -8,6 +8,7 @@ import { hasScope } from '../../lib/session.ts'
 import type { Job } from '../../lib/state.ts'
 import { panel } from '../../lib/store.ts'
 import '../admin/admin.css'
+import { LoadError } from '../../components/load-error.tsx'
 import { createNotices } from '../admin/notices.tsx'
 
 const states = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const
@@ -179,14 +180,7 @@ export default function JobsPage() {
           </p>
         </Show>
       </search>
-      <Show when={loadError()}>
-        <div class="error" role="alert">
-          Could not load the jobs: {loadError()}{' '}
-          <button type="button" onClick={() => void load()}>
-            Try again
-          </button>
-        </div>
-      </Show>
+      <LoadError what="the jobs" error={loadError()} onRetry={() => void load()} />
       <p class="muted" aria-live="polite">
         {loading() && shown().length === 0
           ? 'Loading jobs…'

@@ -2,6 +2,7 @@ import { createResource, createSignal, For, Show } from 'solid-js'
 import { call, client, errorMessage, type Schemas } from '../../lib/api.ts'
 import { timeAgo } from '../../lib/format.ts'
 import '../admin/admin.css'
+import { LoadError } from '../../components/load-error.tsx'
 import { Confirm } from '../admin/confirm.tsx'
 import { createNotices } from '../admin/notices.tsx'
 import { withStepUp } from '../admin/step-up.ts'
@@ -107,14 +108,7 @@ export default function PasskeysPage() {
           </Confirm>
         )}
       </Show>
-      <Show when={keys.error}>
-        <div class="error" role="alert">
-          Could not load your passkeys: {errorMessage(keys.error)}{' '}
-          <button type="button" onClick={() => void refetch()}>
-            Try again
-          </button>
-        </div>
-      </Show>
+      <LoadError what="your passkeys" error={keys.error} onRetry={() => void refetch()} />
       <Show
         when={keys()}
         fallback={

@@ -1,7 +1,8 @@
 import { createResource, createSignal, For, Show } from 'solid-js'
-import { call, client, errorMessage, type Schemas } from '../../lib/api.ts'
+import { call, client, type Schemas } from '../../lib/api.ts'
 import { hasScope } from '../../lib/session.ts'
 import '../admin/admin.css'
+import { LoadError } from '../../components/load-error.tsx'
 import { SystemInfoPage } from '../system-info.tsx'
 
 type Setting = Schemas['EffectiveConfig']['settings'][number]
@@ -34,14 +35,7 @@ function EffectiveConfig() {
           <input type="search" value={filter()} onInput={(e) => setFilter(e.currentTarget.value)} />
         </label>
       </div>
-      <Show when={config.error}>
-        <div class="error" role="alert">
-          Could not load the configuration: {errorMessage(config.error)}{' '}
-          <button type="button" onClick={() => void refetch()}>
-            Try again
-          </button>
-        </div>
-      </Show>
+      <LoadError what="the configuration" error={config.error} onRetry={() => void refetch()} />
       <Show when={config()}>
         {(c) => (
           <>

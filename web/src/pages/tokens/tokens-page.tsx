@@ -3,6 +3,7 @@ import { call, client, errorMessage, type Schemas } from '../../lib/api.ts'
 import { timeAgo } from '../../lib/format.ts'
 import { hasScope } from '../../lib/session.ts'
 import '../admin/admin.css'
+import { LoadError } from '../../components/load-error.tsx'
 import { Confirm } from '../admin/confirm.tsx'
 import { createNotices } from '../admin/notices.tsx'
 import { SecretOnce } from '../admin/secret-once.tsx'
@@ -113,14 +114,7 @@ export default function TokensPage() {
           </Confirm>
         )}
       </Show>
-      <Show when={tokens.error}>
-        <div class="error" role="alert">
-          Could not load the tokens: {errorMessage(tokens.error)}{' '}
-          <button type="button" onClick={() => void refetch()}>
-            Try again
-          </button>
-        </div>
-      </Show>
+      <LoadError what="the tokens" error={tokens.error} onRetry={() => void refetch()} />
       <Show
         when={tokens()}
         fallback={

@@ -4,6 +4,7 @@ import { call, client, errorMessage, type Schemas } from '../../lib/api.ts'
 import { timeAgo } from '../../lib/format.ts'
 import { session } from '../../lib/session.ts'
 import '../admin/admin.css'
+import { LoadError } from '../../components/load-error.tsx'
 import { Confirm } from '../admin/confirm.tsx'
 import { createNotices } from '../admin/notices.tsx'
 import { SecretOnce } from '../admin/secret-once.tsx'
@@ -101,14 +102,7 @@ export default function UsersPage() {
           </Confirm>
         )}
       </Show>
-      <Show when={users.error}>
-        <div class="error" role="alert">
-          Could not load the users: {errorMessage(users.error)}{' '}
-          <button type="button" onClick={() => void refetch()}>
-            Try again
-          </button>
-        </div>
-      </Show>
+      <LoadError what="the users" error={users.error} onRetry={() => void refetch()} />
       <Show
         when={users()}
         fallback={

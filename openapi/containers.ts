@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { errorResponses, notFoundResponse, Problem } from './errors.ts'
 import { Job } from './jobs.ts'
+import { RunState } from './run-state.ts'
 import { requires } from './security.ts'
 
 /**
@@ -74,6 +75,17 @@ export const ContainerLimits = z
 
 const instant = z.string().openapi({ format: 'date-time' })
 
+export const LastRun = z
+  .object({
+    id: z.string(),
+    state: RunState,
+    exitCode: z.number().int().nullable(),
+    signal: z.number().int().nullable(),
+    startedAt: instant,
+    finishedAt: instant.nullable(),
+  })
+  .openapi('LastRun', { description: "The container's newest run, as GET /api/runs/{id} would show it now" })
+
 export const Container = z
   .object({
     id: z.string().openapi({ example: 'acme-3f9a1c' }),
@@ -92,6 +104,19 @@ export const Container = z
     limits: z.object({ memoryMb: z.number().int().nullable(), pids: z.number().int().nullable() }),
     labels: z.record(z.string(), z.string()),
     installed: z.boolean().openapi({ description: 'An install was captured (manifest.json exists)' }),
+    disk: z
+      .object({
+        bytes: z.number().int().openapi({ description: 'Allocated on disk, each hard-linked file once' }),
+        measuredAt: instant,
+      })
+      .nullable()
+      .openapi({
+        description:
+          "What the container's folder (layer, hives, logs, manifests) takes on disk, measured in " +
+          'the background after each install, run, restore or import and every few minutes; ' +
+          'null until first measured. Content shared through the store (snapshots, clones) is not counted.',
+      }),
+    lastRun: LastRun.nullable().openapi({ description: 'null: never run' }),
     createdAt: instant,
     updatedAt: instant,
     stateChangedAt: instant,

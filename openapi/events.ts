@@ -20,7 +20,7 @@ export const EventEnvelope = z
       description:
         'What happened. Jobs: job.created, job.started, job.progress, job.requeued, ' +
         'job.succeeded, job.failed, job.canceled. Containers: container.created, ' +
-        'container.updated, container.state, container.deleted, install.progress, ' +
+        'container.updated, container.state, container.disk, container.deleted, install.progress, ' +
         'registry.changed. Runs: run.started, run.output, run.ended, run.progress. Snapshots: ' +
         'snapshot.created, snapshot.restored, snapshot.deleted. Every audited change: audit',
       example: 'job.progress',
@@ -32,6 +32,7 @@ export const EventEnvelope = z
       description:
         'Depends on `type`: job.progress carries {id, kind, containerId, phase, progress}; every ' +
         'other job.* event carries the whole Job after the change; container.* the Container, ' +
+        'except container.state {id, name, state, previous, reason} and container.disk {id, disk}, ' +
         'run.started/run.ended the Run, run.output {runId, containerId, stream, text, offset}, ' +
         'registry.changed {containerId, ...what changed}, audit the AuditEntry',
     }),

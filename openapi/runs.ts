@@ -1,16 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { ContainerParams, EnvMap, noControlChars, noNul } from './containers.ts'
 import { errorResponses, notFoundResponse, Problem } from './errors.ts'
+import { RunState } from './run-state.ts'
 import { requires } from './security.ts'
 
-/**
- * starting → running → exited (it ended by itself) | stopped (POST …/stop) · failed: it could not
- * start · lost: the gateway stopped while it ran (its sandbox ended with the gateway).
- */
-export const RunState = z
-  .enum(['starting', 'running', 'exited', 'stopped', 'failed', 'lost'])
-  .openapi('RunState')
-export type RunState = z.infer<typeof RunState>
+export { RunState } from './run-state.ts'
 
 const instant = z.string().openapi({ format: 'date-time' })
 const Mechanism = z.enum(['cgroup-v1', 'cgroup-v2', 'rlimit', 'none'])

@@ -1034,6 +1034,13 @@ export interface components {
         Container: {
             /** Format: date-time */
             createdAt: string;
+            /** @description What the container's folder (layer, hives, logs, manifests) takes on disk, measured in the background after each install, run, restore or import and every few minutes; null until first measured. Content shared through the store (snapshots, clones) is not counted. */
+            disk: {
+                /** @description Allocated on disk, each hard-linked file once */
+                bytes: number;
+                /** Format: date-time */
+                measuredAt: string;
+            } | null;
             env: {
                 [key: string]: string;
             };
@@ -1044,6 +1051,7 @@ export interface components {
             labels: {
                 [key: string]: string;
             };
+            lastRun: components["schemas"]["LastRun"];
             limits: {
                 memoryMb: number | null;
                 pids: number | null;
@@ -1204,7 +1212,7 @@ export interface components {
         /** @enum {string} */
         ErrorCode: "EVALIDATION" | "EUNAUTHENTICATED" | "EFORBIDDEN" | "ECSRF" | "ESTEP_UP" | "ECEREMONY" | "ERATE_LIMITED" | "EBAD_HOST" | "EBAD_ORIGIN" | "ENOTFOUND" | "ECONFLICT" | "EPAYLOAD_TOO_LARGE" | "EUNSUPPORTED_MEDIA_TYPE" | "EINSUFFICIENT_STORAGE" | "ECORE" | "EINTERNAL";
         Event: {
-            /** @description Depends on `type`: job.progress carries {id, kind, containerId, phase, progress}; every other job.* event carries the whole Job after the change; container.* the Container, run.started/run.ended the Run, run.output {runId, containerId, stream, text, offset}, registry.changed {containerId, ...what changed}, audit the AuditEntry */
+            /** @description Depends on `type`: job.progress carries {id, kind, containerId, phase, progress}; every other job.* event carries the whole Job after the change; container.* the Container, except container.state {id, name, state, previous, reason} and container.disk {id, disk}, run.started/run.ended the Run, run.output {runId, containerId, stream, text, offset}, registry.changed {containerId, ...what changed}, audit the AuditEntry */
             data?: unknown;
             /**
              * @description Monotonic across the whole installation (gaps are normal); send the last one seen as `Last-Event-ID` to resume without missing or repeating an event
@@ -1222,7 +1230,7 @@ export interface components {
              */
             time: string;
             /**
-             * @description What happened. Jobs: job.created, job.started, job.progress, job.requeued, job.succeeded, job.failed, job.canceled. Containers: container.created, container.updated, container.state, container.deleted, install.progress, registry.changed. Runs: run.started, run.output, run.ended, run.progress. Snapshots: snapshot.created, snapshot.restored, snapshot.deleted. Every audited change: audit
+             * @description What happened. Jobs: job.created, job.started, job.progress, job.requeued, job.succeeded, job.failed, job.canceled. Containers: container.created, container.updated, container.state, container.disk, container.deleted, install.progress, registry.changed. Runs: run.started, run.output, run.ended, run.progress. Snapshots: snapshot.created, snapshot.restored, snapshot.deleted. Every audited change: audit
              * @example job.progress
              */
             type: string;
@@ -1429,6 +1437,17 @@ export interface components {
         };
         /** @enum {string} */
         JobState: "queued" | "running" | "succeeded" | "failed" | "canceled";
+        /** @description null: never run */
+        LastRun: {
+            exitCode: number | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            id: string;
+            signal: number | null;
+            /** Format: date-time */
+            startedAt: string;
+            state: components["schemas"]["RunState"];
+        } | null;
         /** @description What the captured install changed (manifest.json) */
         Manifest: {
             /** Format: date-time */

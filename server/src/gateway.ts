@@ -57,7 +57,7 @@ export async function startGateway(
   const events = new EventBus(db)
   const jobs = new JobQueue(db, events)
   const metrics = new Metrics()
-  metrics.follow(events, { db, dataDir: config.dataDir })
+  metrics.follow(events, { db, dataDir: config.dataDir, sweep: true })
   const audit = new AuditLog(db, events)
   // Before the queue starts: jobs a stop interrupted end at start, and their outcome is recorded.
   followJobOutcomes(db, audit, events)

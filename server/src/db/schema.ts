@@ -65,6 +65,8 @@ export const containerStates = [
  * The index of the container folders: container.yml mirrored (the folder is the truth; see
  * services/containers/reconcile.ts) plus what only the gateway knows, the lifecycle state.
  */
+export const runStates = ['starting', 'running', 'exited', 'stopped', 'failed', 'lost'] as const
+
 export const containers = sqliteTable(
   'containers',
   {
@@ -88,6 +90,22 @@ export const containers = sqliteTable(
     state: text('state', { enum: containerStates }).notNull(),
     /** Why the container is in its state, for failed (and busy) above all. */
     stateReason: text('state_reason'),
+    /** Bytes the folder takes on disk, as last measured (containers/disk-watch.ts); null before. */
+    diskBytes: integer('disk_bytes'),
+    diskMeasuredAt: integer('disk_measured_at'),
+    /**
+     * The newest run, kept in step by runs/store.ts on every write of a run, so a container row
+     * (and a cached list page, which follows this table alone) shows it without a join.
+     */
+    lastRun: text('last_run', { mode: 'json' }).$type<{
+      id: string
+      seq: number
+      state: (typeof runStates)[number]
+      exitCode: number | null
+      signal: number | null
+      startedAt: number
+      finishedAt: number | null
+    }>(),
     /** container.yml's createdAt, in ms. */
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
@@ -95,8 +113,6 @@ export const containers = sqliteTable(
   },
   (t) => [uniqueIndex('containers_seq').on(t.seq), index('containers_name').on(t.name)],
 )
-
-export const runStates = ['starting', 'running', 'exited', 'stopped', 'failed', 'lost'] as const
 
 /** One program started in a container: its lifecycle, exit and where its output is kept. */
 export const runs = sqliteTable(

@@ -4,6 +4,7 @@ import type { Db } from '../db/open.ts'
 import { containerStates, containers } from '../db/schema.ts'
 import type { EventBus } from '../events/bus.ts'
 import type { OrbitEvent } from '../events/types.ts'
+import { recordDisk } from '../services/containers/disk.ts'
 import { type DiskSample, DiskSampler, type DiskSamplerOptions } from './disk.ts'
 
 /** Where the gauges read by a scrape (containers by state, disk use) come from. */
@@ -11,6 +12,8 @@ export interface MetricSources {
   db: Db
   dataDir: string
   disk?: DiskSamplerOptions
+  /** Sweep every container's disk use in the background (the gateway does; tests measure on demand). */
+  sweep?: boolean
 }
 
 const installKind = 'container.install'
@@ -122,11 +125,16 @@ export class Metrics {
   /** Follows job and run events on the bus; with sources, scrapes also read containers and disk use. */
   follow(bus: EventBus, sources?: MetricSources): void {
     this.#unsubscribe = bus.subscribe((e) => this.#onEvent(e), {
-      types: ['job.succeeded', 'job.failed', 'job.canceled', 'run.started', 'run.ended'],
+      types: ['job.succeeded', 'job.failed', 'job.canceled', 'run.started', 'run.ended', 'container.created'],
     })
     if (sources) {
-      this.#db = sources.db
-      this.disk = new DiskSampler(sources.db, sources.dataDir, sources.disk)
+      const { db } = sources
+      this.#db = db
+      this.disk = new DiskSampler(db, sources.dataDir, {
+        onMeasured: (id, bytes, at) => recordDisk({ db, events: bus }, id, bytes, at),
+        ...sources.disk,
+      })
+      if (sources.sweep) this.disk.start()
     }
   }
 
@@ -136,6 +144,9 @@ export class Metrics {
 
   #onEvent(e: OrbitEvent): void {
     const d = (e.data ?? {}) as Record<string, unknown>
+    // What a container holds changed (an install, restore, import, run, clone): measure it again.
+    const changed = e.type === 'container.created' ? e.subject : d.containerId
+    if (typeof changed === 'string' && e.type !== 'run.started') this.disk?.measureSoon(changed)
     if (e.type === 'job.succeeded' || e.type === 'job.failed' || e.type === 'job.canceled') {
       const kind = String(d.kind ?? 'unknown')
       const started = typeof d.startedAt === 'string' ? Date.parse(d.startedAt) : Number.NaN
@@ -190,5 +201,6 @@ export class Metrics {
 
   close(): void {
     this.#unsubscribe?.()
+    this.disk?.close()
   }
 }

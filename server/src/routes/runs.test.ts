@@ -106,13 +106,26 @@ test('the container is running while any of its runs lives, then stopped', async
   const a = await start(c.id, '/bin/sh', ['-c', 'sleep 0.3'])
   const b = await start(c.id, '/bin/sh', ['-c', 'sleep 1'])
   await ended(a.run.id)
-  assert.equal(((await (await call(`/api/containers/${c.id}`)).json()) as Container).state, 'running')
+  const during = (await (await call(`/api/containers/${c.id}`)).json()) as Container
+  assert.equal(during.state, 'running')
+  assert.equal(during.lastRun?.id, b.run.id, 'a run that ends does not replace a newer last run')
+  assert.equal(during.lastRun?.state, 'running')
   const del = await call(`/api/containers/${c.id}`, { method: 'DELETE' })
   assert.equal(del.status, 409)
   assert.match(((await del.json()) as { detail: string }).detail, /is running; stop its runs/)
-  await ended(b.run.id)
+  const bDone = await ended(b.run.id)
   await containerState(c.id, 'stopped')
   assert.deepEqual(states(), ['running', 'stopped'])
+  // The list (a cached page) shows the ended run too: a run's row and its container's move together.
+  const page = (await (await call('/api/containers?name=pair')).json()) as { items: Container[] }
+  assert.deepEqual(page.items[0]?.lastRun, {
+    id: b.run.id,
+    state: 'exited',
+    exitCode: 0,
+    signal: null,
+    startedAt: bDone.startedAt,
+    finishedAt: bDone.finishedAt,
+  })
   const list = (await (await call(`/api/containers/${c.id}/runs?limit=1`)).json()) as {
     items: Run[]
     nextCursor: string
@@ -129,6 +142,33 @@ test('the container is running while any of its runs lives, then stopped', async
     [a.run.id],
   )
   assert.equal((await call(`/api/containers/${c.id}`, { method: 'DELETE' })).status, 204)
+})
+
+test("a container's size on disk is measured after a run and announced when it changed", async () => {
+  const c = await box('grower')
+  assert.equal(c.disk, null, 'not measured yet')
+  assert.equal(c.lastRun, null)
+  const disks: OrbitEvent[] = []
+  const off = t.deps.events.subscribe((e) => disks.push(e), { types: ['container.disk'] })
+  const measured = async (atLeast: number) => {
+    for (let i = 0; i < 400; i++) {
+      const got = (await (await call(`/api/containers/${c.id}`)).json()) as Container
+      if (got.disk && got.disk.bytes >= atLeast) return got.disk
+      await sleep(25)
+    }
+    assert.fail(`container ${c.id} was never measured at ${atLeast} bytes or more`)
+  }
+  // Created: measured a moment later without anyone asking.
+  const first = await measured(1)
+  const { run } = await start(c.id, '/bin/sh', ['-c', 'head -c 3000000 /dev/urandom > /orbit/prefix/blob'])
+  assert.equal((await ended(run.id)).exitCode, 0)
+  const second = await measured(first.bytes + 3_000_000)
+  off()
+  const mine = disks
+    .filter((e) => e.subject === c.id)
+    .map((e) => e.data as { id: string; disk: Container['disk'] })
+  assert.deepEqual(mine.at(-1), { id: c.id, disk: second })
+  assert.ok(mine.length >= 2, 'each new figure is announced')
 })
 
 test('stop ends a run (SIGTERM, then SIGKILL) and answers with it stopped; twice is a conflict', async () => {

@@ -118,14 +118,17 @@ describe('the panel reducer', () => {
     expect(s.containers[c.id]?.installed).toBe(true)
   })
 
-  it('keeps the newest run of each container as its last run', () => {
+  it("keeps the newest run of each container as the container's last run", () => {
+    const c = makeContainer('acme', { id: 'c1' })
     const older = run('c1', '2026-11-22T09:00:00.000Z')
     const newer = run('c1', '2026-11-22T10:00:00.000Z')
     let s = apply([
+      ev('container.created', c.id, c),
       ev('run.started', newer.id, newer),
       ev('run.ended', older.id, { ...older, state: 'exited' }),
     ])
-    expect(s.lastRun.c1?.id).toBe(newer.id)
+    expect(s.containers.c1?.lastRun?.id).toBe(newer.id)
+    expect(s.runs[older.id]?.state).toBe('exited')
     s = reduce(
       s,
       ev('run.ended', newer.id, {
@@ -135,7 +138,26 @@ describe('the panel reducer', () => {
         finishedAt: '2026-11-22T10:05:00.000Z',
       }),
     )
-    expect(s.lastRun.c1?.exitCode).toBe(0)
+    expect(s.containers.c1?.lastRun).toEqual({
+      id: newer.id,
+      state: 'exited',
+      exitCode: 0,
+      signal: null,
+      startedAt: newer.startedAt,
+      finishedAt: '2026-11-22T10:05:00.000Z',
+    })
+  })
+
+  it('container.disk sets the size on disk of a known container only', () => {
+    const c = makeContainer('acme', { id: 'c1' })
+    const disk = { bytes: 4096, measuredAt: '2026-11-22T10:00:00.000Z' }
+    const s = apply([
+      ev('container.created', c.id, c),
+      ev('container.disk', 'c1', { id: 'c1', disk }),
+      ev('container.disk', 'gone', { id: 'gone', disk }),
+    ])
+    expect(s.containers.c1?.disk).toEqual(disk)
+    expect(s.containers.gone).toBeUndefined()
   })
 
   it('run output appends in order and drops a chunk it already holds', () => {

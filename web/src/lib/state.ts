@@ -43,8 +43,6 @@ export interface PanelState {
   pending: Record<string, PendingContainer>
   jobs: Record<string, Job>
   runs: Record<string, Run>
-  /** The newest run of each container, by startedAt. */
-  lastRun: Record<string, Run>
   output: Record<string, RunOutput>
   installs: Record<string, InstallFeed>
   /** The id of the last event applied. */
@@ -63,7 +61,6 @@ export const initialState = (): PanelState => ({
   pending: {},
   jobs: {},
   runs: {},
-  lastRun: {},
   output: {},
   installs: {},
   lastEventId: 0,
@@ -95,14 +92,15 @@ const without = <T>(rec: Record<string, T>, key: string): Record<string, T> => {
 
 const encoder = new TextEncoder()
 
+/** Records a run, and makes it its container's last run unless that one started later. */
 function withRun(state: PanelState, run: Run): PanelState {
-  const last = state.lastRun[run.containerId]
-  const newer = !last || last.id === run.id || last.startedAt <= run.startedAt
-  return {
-    ...state,
-    runs: { ...state.runs, [run.id]: run },
-    lastRun: newer ? { ...state.lastRun, [run.containerId]: run } : state.lastRun,
-  }
+  const runs = { ...state.runs, [run.id]: run }
+  const c = state.containers[run.containerId]
+  const last = c?.lastRun
+  if (!c || (last && last.id !== run.id && last.startedAt > run.startedAt)) return { ...state, runs }
+  const { id, state: runState, exitCode, signal, startedAt, finishedAt } = run
+  const lastRun = { id, state: runState, exitCode, signal, startedAt, finishedAt }
+  return { ...state, runs, containers: { ...state.containers, [c.id]: { ...c, lastRun } } }
 }
 
 function withJob(state: PanelState, job: Job): PanelState {
@@ -185,7 +183,7 @@ function applyEvent(state: PanelState, e: OrbitEvent): PanelState {
     }
     case 'container.deleted': {
       const { id } = e.data as { id: string }
-      return { ...state, containers: without(state.containers, id), lastRun: without(state.lastRun, id) }
+      return { ...state, containers: without(state.containers, id) }
     }
     case 'container.state': {
       const d = e.data as StateChange
@@ -193,6 +191,12 @@ function applyEvent(state: PanelState, e: OrbitEvent): PanelState {
       if (!c) return state
       const next = { ...c, state: d.state, stateReason: d.reason, stateChangedAt: e.time }
       return { ...state, containers: { ...state.containers, [d.id]: next } }
+    }
+    case 'container.disk': {
+      const d = e.data as { id: string; disk: Container['disk'] }
+      const c = state.containers[d.id]
+      if (!c) return state
+      return { ...state, containers: { ...state.containers, [d.id]: { ...c, disk: d.disk } } }
     }
     case 'job.progress': {
       const d = e.data as JobProgressData

@@ -35,6 +35,8 @@ export function makeContainer(name: string, extra: Partial<Container> = {}): Con
     limits: { memoryMb: null, pids: null },
     labels: {},
     installed: false,
+    disk: null,
+    lastRun: null,
     createdAt: now,
     updatedAt: now,
     stateChangedAt: now,

@@ -48,6 +48,20 @@ export function toContainer(row: ContainerRow): Container {
     limits: { memoryMb: row.limits.memoryMb ?? null, pids: row.limits.pids ?? null },
     labels: row.labels,
     installed: row.installed,
+    disk:
+      row.diskBytes === null || row.diskMeasuredAt === null
+        ? null
+        : { bytes: row.diskBytes, measuredAt: iso(row.diskMeasuredAt) },
+    lastRun: row.lastRun
+      ? {
+          id: row.lastRun.id,
+          state: row.lastRun.state,
+          exitCode: row.lastRun.exitCode,
+          signal: row.lastRun.signal,
+          startedAt: iso(row.lastRun.startedAt),
+          finishedAt: row.lastRun.finishedAt === null ? null : iso(row.lastRun.finishedAt),
+        }
+      : null,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
     stateChangedAt: iso(row.stateChangedAt),

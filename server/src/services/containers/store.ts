@@ -81,7 +81,11 @@ export function nextSeq(db: Db): number {
   return (row?.max ?? 0) + 1
 }
 
-export function insertRow(db: Db, row: Omit<ContainerRow, 'seq'>): ContainerRow {
+/** A new row; its disk figure and last run come later (disk-watch.ts, runs/store.ts). */
+export function insertRow(
+  db: Db,
+  row: Omit<ContainerRow, 'seq' | 'diskBytes' | 'diskMeasuredAt' | 'lastRun'>,
+): ContainerRow {
   return db
     .insert(containers)
     .values({ ...row, seq: nextSeq(db) })

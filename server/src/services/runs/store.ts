@@ -1,7 +1,7 @@
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm'
 import type { Run } from '../../../../openapi/runs.ts'
 import type { Db } from '../../db/open.ts'
-import { runs } from '../../db/schema.ts'
+import { containers, runs } from '../../db/schema.ts'
 import { OrbitError } from '../../errors.ts'
 
 export type RunRow = typeof runs.$inferSelect
@@ -26,20 +26,54 @@ export function toRun(row: RunRow): Run {
   }
 }
 
+/**
+ * Writes the run's summary into its container's row when it is the container's newest run, in the
+ * same transaction as the run itself (one connection, synchronous): the container's `lastRun`
+ * can never lag behind the runs.
+ */
+function syncLastRun(db: Db, row: RunRow): void {
+  const summary = {
+    id: row.id,
+    seq: row.seq,
+    state: row.state,
+    exitCode: row.exitCode,
+    signal: row.signal,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  }
+  db.update(containers)
+    .set({ lastRun: summary })
+    .where(
+      and(
+        eq(containers.id, row.containerId),
+        or(isNull(containers.lastRun), sql`json_extract(${containers.lastRun}, '$.seq') <= ${row.seq}`),
+      ),
+    )
+    .run()
+}
+
 export function insertRun(db: Db, row: Omit<RunRow, 'seq'>): RunRow {
-  const max = db
-    .select({ max: sql<number | null>`max(${runs.seq})` })
-    .from(runs)
-    .get()
-  return db
-    .insert(runs)
-    .values({ ...row, seq: (max?.max ?? 0) + 1 })
-    .returning()
-    .get()
+  return db.transaction(() => {
+    const max = db
+      .select({ max: sql<number | null>`max(${runs.seq})` })
+      .from(runs)
+      .get()
+    const inserted = db
+      .insert(runs)
+      .values({ ...row, seq: (max?.max ?? 0) + 1 })
+      .returning()
+      .get()
+    syncLastRun(db, inserted)
+    return inserted
+  })
 }
 
 export function updateRun(db: Db, id: string, set: Partial<RunRow>): RunRow | undefined {
-  return db.update(runs).set(set).where(eq(runs.id, id)).returning().get()
+  return db.transaction(() => {
+    const updated = db.update(runs).set(set).where(eq(runs.id, id)).returning().get()
+    if (updated) syncLastRun(db, updated)
+    return updated
+  })
 }
 
 export function runRow(db: Db, id: string): RunRow {

@@ -1,6 +1,7 @@
 import { createSignal, Show } from 'solid-js'
 import { Modal } from '../../components/modal.tsx'
 import { call, client, errorMessage } from '../../lib/api.ts'
+import { diskText, lastRunText, networkText, runtimeText } from '../../lib/container-text.ts'
 import { formatBytes } from '../../lib/format.ts'
 import { hasScope } from '../../lib/session.ts'
 import type { Container } from '../../lib/state.ts'
@@ -8,13 +9,6 @@ import { panel } from '../../lib/store.ts'
 import { parseEnv } from '../dashboard/create.ts'
 import { createFetch } from './fetch.ts'
 import { mapToLines, parseLimit, updateContainer } from './settings.ts'
-
-const runtimeText = (c: Container) =>
-  c.runtime.kind === 'wine'
-    ? `Wine${c.runtime.wineVersion ? ` ${c.runtime.wineVersion.replace(/^wine-/, '')}` : ''}`
-    : 'Native (Linux programs)'
-
-const networkText = (n: Container['network']) => (n === 'none' ? 'off (loopback only)' : 'host network')
 
 async function installedBytes(c: { id: string; installed: boolean }): Promise<number | null> {
   if (!c.installed) return null
@@ -41,7 +35,7 @@ export function Overview(props: { container: Container; onDeleted: () => void })
           <dt>Version</dt>
           <dd data-fact="version">{c().version ?? '—'}</dd>
           <dt>Runtime</dt>
-          <dd data-fact="runtime">{runtimeText(c())}</dd>
+          <dd data-fact="runtime">{runtimeText(c(), true)}</dd>
           <dt>State</dt>
           <dd data-fact="state">{c().state}</dd>
           <dt>Installed size</dt>
@@ -54,6 +48,10 @@ export function Overview(props: { container: Container; onDeleted: () => void })
                   : formatBytes(size.data() as number)}
             </Show>
           </dd>
+          <dt>On disk</dt>
+          <dd data-fact="disk">{diskText(c().disk)}</dd>
+          <dt>Last run</dt>
+          <dd data-fact="last-run">{lastRunText(c().lastRun)}</dd>
           <dt>Network</dt>
           <dd data-fact="network">{networkText(c().network)}</dd>
           <dt>Id</dt>

@@ -1,56 +1,12 @@
-import { createResource, Show } from 'solid-js'
+import { Show } from 'solid-js'
 import { Link } from '../../components/link.tsx'
-import { call, client } from '../../lib/api.ts'
-import { formatBytes, timeAgo } from '../../lib/format.ts'
-import type { Container, PendingContainer, Run } from '../../lib/state.ts'
+import { diskText, lastRunText, networkText, runtimeText } from '../../lib/container-text.ts'
+import type { Container, PendingContainer } from '../../lib/state.ts'
 import { panel } from '../../lib/store.ts'
-
-// What a card fetches once per container and session: its installed size and its newest run
-// (runs then stay current through run.* events).
-const sizes = new Map<string, Promise<number | null>>()
-const runsAsked = new Set<string>()
-
-function installedSize(c: Container): Promise<number | null> {
-  const key = `${c.id}@${c.updatedAt}`
-  let p = sizes.get(key)
-  if (!p) {
-    p = c.installed
-      ? call(client.GET('/api/containers/{id}/manifest', { params: { path: { id: c.id } } })).then(
-          (m) => m.summary.bytesWritten,
-          () => null,
-        )
-      : Promise.resolve(null)
-    sizes.set(key, p)
-  }
-  return p
-}
-
-function askLastRun(id: string) {
-  if (runsAsked.has(id)) return
-  runsAsked.add(id)
-  call(client.GET('/api/containers/{id}/runs', { params: { path: { id }, query: { limit: 1 } } })).then(
-    (page) => panel.dispatch({ type: 'local.runs', items: page.items }),
-    () => runsAsked.delete(id),
-  )
-}
-
-const runtimeText = (c: Container) =>
-  c.runtime.kind === 'wine'
-    ? `Wine${c.runtime.wineVersion ? ` ${c.runtime.wineVersion.replace(/^wine-/, '')}` : ''}`
-    : 'Native'
-
-function lastRunText(run: Run | undefined): string {
-  if (!run) return 'never'
-  if (run.state === 'running' || run.finishedAt === null) return `running since ${timeAgo(run.startedAt)}`
-  const how = run.exitCode !== null ? `exit ${run.exitCode}` : run.state
-  return `${timeAgo(run.finishedAt)} (${how})`
-}
 
 /** One container on the dashboard; every field follows the live state. */
 export function ContainerCard(props: { container: Container; onInstall?: (() => void) | undefined }) {
   const c = () => props.container
-  const [size] = createResource(() => ({ ...c() }), installedSize)
-  askLastRun(props.container.id)
   return (
     <article class="card" data-container={c().name} aria-labelledby={`card-${c().id}`}>
       <header>
@@ -66,16 +22,12 @@ export function ContainerCard(props: { container: Container; onInstall?: (() => 
         <dd>{c().version ?? '—'}</dd>
         <dt>Runtime</dt>
         <dd>{runtimeText(c())}</dd>
-        <dt>Installed size</dt>
-        <dd>
-          <Show when={c().installed} fallback="nothing installed">
-            {size() == null ? '…' : formatBytes(size() as number)}
-          </Show>
-        </dd>
+        <dt>On disk</dt>
+        <dd data-fact="disk">{diskText(c().disk)}</dd>
         <dt>Last run</dt>
-        <dd>{lastRunText(panel.state.lastRun[c().id])}</dd>
+        <dd data-fact="last-run">{lastRunText(c().lastRun)}</dd>
         <dt>Network</dt>
-        <dd>{c().network === 'none' ? 'off (loopback only)' : 'host network'}</dd>
+        <dd>{networkText(c().network)}</dd>
       </dl>
       <Show when={c().state === 'failed' && c().stateReason}>
         <p class="reason">{c().stateReason}</p>

@@ -60,6 +60,47 @@ describe('the dashboard', () => {
     expect(within(screen.getByRole('article', { name: 'acme' })).getByText('failed')).toBeTruthy()
   })
 
+  it("shows each card's size on disk and last run from the list, and follows them live", async () => {
+    const started = new Date(Date.now() - 3 * 3600_000).toISOString()
+    const acme = makeContainer('acme', {
+      state: 'stopped',
+      disk: { bytes: 5 * 1024 * 1024, measuredAt: started },
+      lastRun: { id: 'r1', state: 'exited', exitCode: 3, signal: null, startedAt: started, finishedAt: started },
+    })
+    await mount([acme, makeContainer('zeta')])
+    const card = () => screen.getByRole('article', { name: 'acme' })
+    const fact = (name: string, el = card()) => el.querySelector(`[data-fact="${name}"]`)?.textContent
+    expect(fact('disk')).toBe('5.0 MB')
+    expect(fact('last-run')).toBe('3 h ago (exit 3)')
+    const zeta = screen.getByRole('article', { name: 'zeta' })
+    expect(fact('disk', zeta)).toBe('measuring…')
+    expect(fact('last-run', zeta)).toBe('never')
+    const now = new Date().toISOString()
+    const event = (type: string, data: unknown) =>
+      panel.dispatch({ id: eventId++, time: now, type, subject: acme.id, data })
+    event('container.disk', { id: acme.id, disk: { bytes: 7 * 1024 * 1024, measuredAt: now } })
+    const run = {
+      id: 'r2',
+      containerId: acme.id,
+      program: 'Acme',
+      target: 'C:\\acme.exe',
+      args: [],
+      state: 'running',
+      pid: 9,
+      exitCode: null,
+      signal: null,
+      limits: null,
+      error: null,
+      startedAt: now,
+      finishedAt: null,
+    }
+    event('run.started', run)
+    await waitFor(() => expect(fact('last-run')).toBe('running since just now'))
+    expect(fact('disk')).toBe('7.0 MB')
+    event('run.ended', { ...run, state: 'stopped', signal: 15, finishedAt: now })
+    await waitFor(() => expect(fact('last-run')).toBe('just now (signal 15)'))
+  })
+
   it('filters by text, state and runtime', async () => {
     await mount([
       makeContainer('acme', { state: 'ready' }),

@@ -19,7 +19,7 @@ const median = (t: number[]) => [...t].sort((a, b) => a - b)[Math.floor(t.length
 function staticPage(): string {
   const card = (i: number) =>
     `<article class="card"><h2><a href="/c/${i}">app-${i}</a></h2><dl><dt>Version</dt><dd>1.0</dd>` +
-    '<dt>Runtime</dt><dd>Native</dd><dt>Installed size</dt><dd>nothing installed</dd>' +
+    '<dt>Runtime</dt><dd>Native</dd><dt>On disk</dt><dd>28.0 KB</dd>' +
     '<dt>Last run</dt><dd>never</dd><dt>Network</dt><dd>host network</dd></dl></article>'
   return `<!doctype html><html><body><main>${Array.from({ length: COUNT }, (_, i) => card(i)).join('')}</main></body></html>`
 }

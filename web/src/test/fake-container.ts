@@ -75,6 +75,7 @@ export interface FakeContainer {
   registry: Map<string, Key>
   valueSets: unknown[]
   valueDeletes: Array<{ key: string; name: string }>
+  keyDeletes: string[]
   /** Bodies of .reg imports, as text. */
   imports: string[]
   /** Jobs the fake started (snapshots); tests move them on with job.* events. */
@@ -99,6 +100,7 @@ export function fakeContainer(container: Container): FakeContainer {
     registry: new Map(),
     valueSets: [],
     valueDeletes: [],
+    keyDeletes: [],
     imports: [],
     jobs: [],
     files: new Map(),
@@ -189,7 +191,8 @@ export function fakeContainer(container: Container): FakeContainer {
         return problem(409, 'ECONFLICT', 'Conflict', `${fc.container.name} is running: stop it first`)
       fc.valueSets.push(body.data)
       const k = fc.registry.get(lower(body.data.key))
-      const value: Value = { name: body.data.name, type: body.data.type, data: body.data.data }
+      const { name, type, data, raw_type } = body.data
+      const value: Value = { name, type, data, ...(raw_type !== undefined ? { raw_type } : {}) }
       if (k) k.values = [...k.values.filter((v) => lower(v.name) !== lower(value.name)), value]
       return HttpResponse.json(RegistryValue.parse(value))
     }),
@@ -202,6 +205,21 @@ export function fakeContainer(container: Container): FakeContainer {
       fc.valueDeletes.push({ key, name })
       const k = fc.registry.get(lower(key))
       if (k) k.values = k.values.filter((v) => lower(v.name) !== lower(name))
+      return new HttpResponse(null, { status: 204 })
+    }),
+    http.delete(`${base}/registry/key`, ({ request }) => {
+      const key = new URL(request.url).searchParams.get('key') ?? ''
+      if (fc.container.state === 'running')
+        return problem(409, 'ECONFLICT', 'Conflict', `${fc.container.name} is running: stop it first`)
+      if (!key.includes('\\'))
+        return problem(400, 'EVALIDATION', 'Invalid request', 'a root cannot be deleted')
+      if (!fc.registry.has(lower(key))) return problem(404, 'ENOTFOUND', 'Not found', `no key ${key}`)
+      fc.keyDeletes.push(key)
+      for (const k of [...fc.registry.keys()])
+        if (k === lower(key) || k.startsWith(`${lower(key)}\\`)) fc.registry.delete(k)
+      const at = key.lastIndexOf('\\')
+      const parent = fc.registry.get(lower(key.slice(0, at)))
+      if (parent) parent.subkeys = parent.subkeys.filter((n) => lower(n) !== lower(key.slice(at + 1)))
       return new HttpResponse(null, { status: 204 })
     }),
     http.post(`${base}/registry/import`, async ({ request }) => {

@@ -382,6 +382,57 @@ describe('the container page: registry', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Delete' }))
     await screen.findByText('Could not delete Seats: acme is running: stop it first')
   })
+
+  it('edits a value of another type by its number, keeping its raw data as hex', async () => {
+    await open('registry', {}, (f) => {
+      setup(f)
+      addKey(f, 'HKLM\\Software\\Acme\\Hw', [{ name: 'Res', type: 'hex', data: '0a0b', raw_type: 8 }])
+    })
+    fireEvent.input(screen.getByLabelText('Key path'), { target: { value: 'HKLM\\Software\\Acme\\Hw' } })
+    fireEvent.submit(screen.getByRole('button', { name: 'Go' }))
+    const table = await screen.findByRole('table', { name: 'Values of HKLM\\Software\\Acme\\Hw' })
+    expect(within(table).getByRole('row', { name: /Res/ }).textContent).toContain('type 0x8')
+    fireEvent.click(screen.getByRole('button', { name: 'Edit Res' }))
+    const dialog = await screen.findByRole('dialog', { name: 'Edit Res' })
+    const number = within(dialog).getByLabelText(/Type number/) as HTMLInputElement
+    expect(number.value).toBe('0x8')
+    expect((within(dialog).getByLabelText(/Data/) as HTMLTextAreaElement).value).toBe('0a0b')
+    fireEvent.input(number, { target: { value: 'eight' } })
+    fireEvent.input(within(dialog).getByLabelText(/Data/), { target: { value: '0a 0b ff' } })
+    fireEvent.submit(within(dialog).getByRole('button', { name: 'Save' }))
+    await within(dialog).findByText(/a type number from 0/)
+    fireEvent.input(number, { target: { value: '0x20000000' } })
+    fireEvent.submit(within(dialog).getByRole('button', { name: 'Save' }))
+    await screen.findByText('Saved Res')
+    expect(fc.valueSets).toEqual([
+      { key: 'HKLM\\Software\\Acme\\Hw', name: 'Res', type: 'hex', data: '0a0bff', raw_type: 0x20000000 },
+    ])
+  })
+
+  it('deletes a key after a confirmation, moves to its parent and drops it from the tree', async () => {
+    await open('registry', {}, setup)
+    fireEvent.click(await screen.findByRole('button', { name: 'Software' }))
+    fireEvent.click(await screen.findByRole('button', { name: 'Acme' }))
+    await screen.findByRole('table', { name: 'Values of HKLM\\Software\\Acme' })
+    fireEvent.click(screen.getByRole('button', { name: 'Delete key HKLM\\Software\\Acme' }))
+    let dialog = await screen.findByRole('dialog', { name: 'Delete key Acme?' })
+    expect(dialog.textContent).toContain('0 subkeys, 2 values here')
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }))
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+    expect(fc.keyDeletes).toEqual([])
+    fireEvent.click(screen.getByRole('button', { name: 'Delete key HKLM\\Software\\Acme' }))
+    dialog = await screen.findByRole('dialog', { name: 'Delete key Acme?' })
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Delete key' }))
+    await screen.findByText('Deleted HKLM\\Software\\Acme')
+    expect(fc.keyDeletes).toEqual(['HKLM\\Software\\Acme'])
+    const tree = screen.getByRole('navigation', { name: 'Registry keys' })
+    await waitFor(() => expect(within(tree).queryByRole('button', { name: 'Acme' })).toBeNull())
+    expect(within(tree).getByRole('button', { name: 'Wine' })).toBeTruthy()
+    expect(within(tree).getByRole('button', { name: 'Software' }).getAttribute('aria-current')).toBe('true')
+    // A root has no delete button.
+    fireEvent.click(screen.getByRole('button', { name: 'HKEY_LOCAL_MACHINE' }))
+    await waitFor(() => expect(screen.queryByRole('button', { name: /^Delete key/ })).toBeNull())
+  })
 })
 
 describe('the container page: registry import', () => {

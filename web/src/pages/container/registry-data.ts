@@ -3,7 +3,7 @@ import type { Schemas } from '../../lib/api.ts'
 export type RegistryValue = Schemas['RegistryValue']
 export type RegistryType = RegistryValue['type']
 
-/** The types a person can write; `hex` needs a raw type number and stays read-only here. */
+/** The types a person can write; `hex` is any other type, named by its number (rawTypeOf). */
 export const editableTypes: RegistryType[] = [
   'sz',
   'expand_sz',
@@ -12,6 +12,7 @@ export const editableTypes: RegistryType[] = [
   'qword',
   'binary',
   'none',
+  'hex',
 ]
 
 export const typeNames: Record<RegistryType, string> = {
@@ -22,7 +23,7 @@ export const typeNames: Record<RegistryType, string> = {
   qword: 'REG_QWORD',
   binary: 'REG_BINARY',
   none: 'REG_NONE',
-  hex: 'REG (other)',
+  hex: 'Other (by type number)',
 }
 
 /** A value's data as the editor shows it: strings of a multi_sz one per line. */
@@ -75,6 +76,13 @@ export function textToData(
       return { data: hex }
     }
   }
+}
+
+/** The Windows type number of a `hex` value ("0x20000000", "8"), or what is wrong with it. */
+export function rawTypeOf(text: string): { rawType: number } | { error: string } {
+  const n = parseInteger(text)
+  if (n === undefined || n > 0xffffffff) return { error: 'a type number from 0 to 4294967295 (or 0x…)' }
+  return { rawType: n }
 }
 
 function parseInteger(text: string): number | undefined {

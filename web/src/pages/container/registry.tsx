@@ -1,4 +1,5 @@
 import { createSignal, For, Show } from 'solid-js'
+import { Confirm } from '../../components/confirm.tsx'
 import { Modal } from '../../components/modal.tsx'
 import { call, client, errorMessage, type Schemas, upload } from '../../lib/api.ts'
 import { hasScope } from '../../lib/session.ts'
@@ -12,6 +13,7 @@ import {
   keyAncestors,
   type RegistryType,
   type RegistryValue,
+  rawTypeOf,
   textToData,
   typeNames,
 } from './registry-data.ts'
@@ -27,6 +29,8 @@ const getKey = (id: string, key: string) =>
   call(client.GET('/api/containers/{id}/registry', { params: { path: { id }, query: { key } } }))
 
 const lastName = (path: string) => path.slice(path.lastIndexOf('\\') + 1)
+const parentOf = (path: string) => path.slice(0, Math.max(0, path.lastIndexOf('\\')))
+const valueLabel = (v: RegistryValue) => v.name || '(Default)'
 
 /** The registry browser: a key tree loaded as it is opened, the selected key's values, edits, .reg. */
 export function RegistrySection(props: { container: Container }) {
@@ -40,6 +44,7 @@ export function RegistrySection(props: { container: Container }) {
   )
   const [editing, setEditing] = createSignal<RegistryValue | 'new'>()
   const [removing, setRemoving] = createSignal<RegistryValue>()
+  const [removingKey, setRemovingKey] = createSignal<string>()
   const [message, setMessage] = createSignal<{ error?: string; ok?: string }>({})
   const [goto, setGoto] = createSignal('')
   const canWrite = () => hasScope('containers:write')
@@ -52,10 +57,25 @@ export function RegistrySection(props: { container: Container }) {
           params: { path: { id: id() }, query: { key: selected(), name: v.name } },
         }),
       )
-      setMessage({ ok: `Deleted ${v.name || '(Default)'}` })
+      setMessage({ ok: `Deleted ${valueLabel(v)}` })
       setVersion(version() + 1)
     } catch (err) {
-      setMessage({ error: `Could not delete ${v.name || '(Default)'}: ${errorMessage(err)}` })
+      setMessage({ error: `Could not delete ${valueLabel(v)}: ${errorMessage(err)}` })
+    }
+  }
+  const removeKey = async (path: string) => {
+    setRemovingKey(undefined)
+    try {
+      await call(
+        client.DELETE('/api/containers/{id}/registry/key', {
+          params: { path: { id: id() }, query: { key: path } },
+        }),
+      )
+      setMessage({ ok: `Deleted ${path}` })
+      setSelected(parentOf(path))
+      setVersion(version() + 1)
+    } catch (err) {
+      setMessage({ error: `Could not delete ${path}: ${errorMessage(err)}` })
     }
   }
   const importFile = async (file: File) => {
@@ -90,6 +110,7 @@ export function RegistrySection(props: { container: Container }) {
                   path={r.path}
                   label={r.label}
                   selected={selected()}
+                  version={version()}
                   onSelect={setSelected}
                   open={selected().startsWith(r.path)}
                 />
@@ -138,6 +159,16 @@ export function RegistrySection(props: { container: Container }) {
               <button type="button" onClick={() => setEditing('new')}>
                 New value…
               </button>
+              <Show when={selected().includes('\\')}>
+                <button
+                  type="button"
+                  class="danger"
+                  aria-label={`Delete key ${selected()}`}
+                  onClick={() => setRemovingKey(selected())}
+                >
+                  Delete key…
+                </button>
+              </Show>
             </Show>
             <DownloadLink
               href={`/api/containers/${encodeURIComponent(id())}/registry/export?key=${encodeURIComponent(selected())}`}
@@ -201,24 +232,26 @@ export function RegistrySection(props: { container: Container }) {
                           {(v) => (
                             <tr data-value={v.name}>
                               <th scope="row">{v.name === '' ? '(Default)' : v.name}</th>
-                              <td>{typeNames[v.type]}</td>
+                              <td>
+                                {v.type === 'hex' && v.raw_type !== undefined
+                                  ? `type 0x${v.raw_type.toString(16)}`
+                                  : typeNames[v.type]}
+                              </td>
                               <td class="data">{dataSummary(v)}</td>
                               <Show when={canWrite()}>
                                 <td>
                                   <div class="row-actions">
-                                    <Show when={v.type !== 'hex'}>
-                                      <button
-                                        type="button"
-                                        aria-label={`Edit ${v.name || '(Default)'}`}
-                                        onClick={() => setEditing(v)}
-                                      >
-                                        Edit
-                                      </button>
-                                    </Show>
+                                    <button
+                                      type="button"
+                                      aria-label={`Edit ${valueLabel(v)}`}
+                                      onClick={() => setEditing(v)}
+                                    >
+                                      Edit
+                                    </button>
                                     <button
                                       type="button"
                                       class="danger"
-                                      aria-label={`Delete ${v.name || '(Default)'}`}
+                                      aria-label={`Delete ${valueLabel(v)}`}
                                       onClick={() => setRemoving(v)}
                                     >
                                       Delete
@@ -262,19 +295,37 @@ export function RegistrySection(props: { container: Container }) {
       </Show>
       <Show when={removing()}>
         {(v) => (
-          <Modal title={`Delete ${v().name || '(Default)'}?`} onClose={() => setRemoving(undefined)}>
+          <Confirm
+            title={`Delete ${valueLabel(v())}?`}
+            action="Delete"
+            danger
+            onConfirm={() => void removeValue(v())}
+            onClose={() => setRemoving(undefined)}
+          >
             <p>
               The value is removed from <code>{selected()}</code>.
             </p>
-            <div class="actions">
-              <button type="button" onClick={() => setRemoving(undefined)}>
-                Cancel
-              </button>
-              <button type="button" class="primary danger-fill" onClick={() => void removeValue(v())}>
-                Delete
-              </button>
-            </div>
-          </Modal>
+          </Confirm>
+        )}
+      </Show>
+      <Show when={removingKey()}>
+        {(path) => (
+          <Confirm
+            title={`Delete key ${lastName(path())}?`}
+            action="Delete key"
+            danger
+            onConfirm={() => void removeKey(path())}
+            onClose={() => setRemovingKey(undefined)}
+          >
+            <p>
+              <code>{path()}</code> is removed with every subkey and value below it
+              <Show when={key.data()?.path === path()}>
+                {' '}
+                ({key.data()?.subkeys.length} subkeys, {key.data()?.values.length} values here)
+              </Show>
+              . Export it as .reg first to keep a copy.
+            </p>
+          </Confirm>
         )}
       </Show>
     </div>
@@ -287,12 +338,14 @@ function KeyNode(props: {
   path: string
   label: string
   selected: string
+  /** Bumped after a write: open keys list their subkeys again. */
+  version: number
   open?: boolean
   onSelect: (path: string) => void
 }) {
   const [open, setOpen] = createSignal(props.open ?? false)
   const children = createFetch(
-    () => (open() ? { id: props.containerId, key: props.path } : false),
+    () => (open() ? { id: props.containerId, key: props.path, v: props.version } : false),
     (p) =>
       getKey(p.id, p.key).then((k) =>
         [...k.subkeys].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' })),
@@ -341,6 +394,7 @@ function KeyNode(props: {
                       path={path}
                       label={name}
                       selected={props.selected}
+                      version={props.version}
                       onSelect={props.onSelect}
                       open={props.selected.toLowerCase().startsWith(`${path.toLowerCase()}\\`)}
                     />
@@ -366,18 +420,29 @@ function ValueEditor(props: {
   const [name, setName] = createSignal(props.value?.name ?? '')
   const [type, setType] = createSignal<RegistryType>(props.value?.type ?? 'sz')
   const [text, setText] = createSignal(props.value ? dataToText(props.value) : '')
+  const [rawType, setRawType] = createSignal(
+    props.value?.raw_type === undefined ? '' : `0x${props.value.raw_type.toString(16)}`,
+  )
   const [error, setError] = createSignal<string>()
   const [busy, setBusy] = createSignal(false)
   const save = async () => {
     const parsed = textToData(type(), text())
     if ('error' in parsed) return setError(parsed.error)
+    const raw = type() === 'hex' ? rawTypeOf(rawType()) : undefined
+    if (raw && 'error' in raw) return setError(raw.error)
     setBusy(true)
     setError(undefined)
     try {
       await call(
         client.PUT('/api/containers/{id}/registry/value', {
           params: { path: { id: props.containerId } },
-          body: { key: props.keyPath, name: name(), type: type(), data: parsed.data },
+          body: {
+            key: props.keyPath,
+            name: name(),
+            type: type(),
+            data: parsed.data,
+            ...(raw ? { raw_type: raw.rawType } : {}),
+          },
         }),
       )
       props.onSaved(name())
@@ -417,12 +482,23 @@ function ValueEditor(props: {
             <For each={editableTypes}>{(t) => <option value={t}>{typeNames[t]}</option>}</For>
           </select>
         </label>
+        <Show when={type() === 'hex'}>
+          <label>
+            Type number (e.g. 0x8 for REG_RESOURCE_LIST)
+            <input
+              value={rawType()}
+              onInput={(e) => setRawType(e.currentTarget.value)}
+              autocomplete="off"
+              spellcheck={false}
+            />
+          </label>
+        </Show>
         <label>
           {type() === 'multi_sz'
             ? 'Data (one string per line)'
             : type() === 'dword' || type() === 'qword'
               ? 'Data (a number, or 0x… hex)'
-              : type() === 'binary' || type() === 'none'
+              : type() === 'binary' || type() === 'none' || type() === 'hex'
                 ? 'Data (hex bytes)'
                 : 'Data'}
           <textarea

@@ -1,5 +1,5 @@
 import { createEffect, createSignal, For, on, onCleanup, Show } from 'solid-js'
-import { Modal } from '../../components/modal.tsx'
+import { Confirm } from '../../components/confirm.tsx'
 import { call, client, errorMessage, type Schemas } from '../../lib/api.ts'
 import { events } from '../../lib/events.ts'
 import { formatBytes, timeAgo } from '../../lib/format.ts'
@@ -236,36 +236,31 @@ export function SnapshotsSection(props: { container: Container }) {
       </Show>
       <Show when={restoring()}>
         {(s) => (
-          <Modal title={`Restore ${s().id}?`} onClose={() => setRestoring(undefined)}>
+          <Confirm
+            title={`Restore ${s().id}?`}
+            action="Restore"
+            onConfirm={() => void restore(s())}
+            onClose={() => setRestoring(undefined)}
+          >
             <p>
               The container's files and registry go back to how they were at <strong>{s().id}</strong> (
               {timeAgo(s().createdAt)}). Changes made since are lost unless a snapshot holds them. The
               container must be stopped.
             </p>
-            <div class="actions">
-              <button type="button" onClick={() => setRestoring(undefined)}>
-                Cancel
-              </button>
-              <button type="button" class="primary" onClick={() => void restore(s())}>
-                Restore
-              </button>
-            </div>
-          </Modal>
+          </Confirm>
         )}
       </Show>
       <Show when={removing()}>
         {(s) => (
-          <Modal title={`Delete ${s().id}?`} onClose={() => setRemoving(undefined)}>
+          <Confirm
+            title={`Delete ${s().id}?`}
+            action="Delete"
+            danger
+            onConfirm={() => void remove(s())}
+            onClose={() => setRemoving(undefined)}
+          >
             <p>The snapshot is deleted; content other snapshots share is kept.</p>
-            <div class="actions">
-              <button type="button" onClick={() => setRemoving(undefined)}>
-                Cancel
-              </button>
-              <button type="button" class="primary danger-fill" onClick={() => void remove(s())}>
-                Delete
-              </button>
-            </div>
-          </Modal>
+          </Confirm>
         )}
       </Show>
     </div>

@@ -65,7 +65,14 @@ describe('the dashboard', () => {
     const acme = makeContainer('acme', {
       state: 'stopped',
       disk: { bytes: 5 * 1024 * 1024, measuredAt: started },
-      lastRun: { id: 'r1', state: 'exited', exitCode: 3, signal: null, startedAt: started, finishedAt: started },
+      lastRun: {
+        id: 'r1',
+        state: 'exited',
+        exitCode: 3,
+        signal: null,
+        startedAt: started,
+        finishedAt: started,
+      },
     })
     await mount([acme, makeContainer('zeta')])
     const card = () => screen.getByRole('article', { name: 'acme' })

@@ -1,4 +1,4 @@
-import { createEffect, createSignal, Match, Show, Switch, untrack } from 'solid-js'
+import { createEffect, createSignal, type JSX, Match, Show, Switch, untrack } from 'solid-js'
 import { UploadProgress } from '../../components/file-drop.tsx'
 import { Link } from '../../components/link.tsx'
 import { Modal } from '../../components/modal.tsx'
@@ -102,9 +102,10 @@ export function ImportFlow(props: { file: File; onClose: () => void }) {
         <Match when={as('job')}>{(s) => <ImportJob job={s().job} onClose={props.onClose} />}</Match>
         <Match when={as('trust')}>
           {(s) => (
-            <form
-              onSubmit={(e) => {
-                e.preventDefault()
+            <Question
+              submit="Trust this signer and import"
+              onCancel={props.onClose}
+              onAnswer={() => {
                 opts.trust = true
                 void send()
               }}
@@ -112,24 +113,16 @@ export function ImportFlow(props: { file: File; onClose: () => void }) {
               <p role="alert">This archive is signed by a key this installation does not trust yet.</p>
               <p class="muted">{s().message}</p>
               <p>Trust it only if you know who made the archive (compare the fingerprint with them).</p>
-              <div class="actions">
-                <button type="button" onClick={props.onClose}>
-                  Cancel
-                </button>
-                <button type="submit" class="primary">
-                  Trust this signer and import
-                </button>
-              </div>
-            </form>
+            </Question>
           )}
         </Match>
         <Match when={as('passphrase')}>
           {(s) => (
-            <form
-              class="form-grid"
-              onSubmit={(e) => {
-                e.preventDefault()
-                opts.passphrase = String(new FormData(e.currentTarget).get('passphrase') ?? '')
+            <Question
+              submit="Import"
+              onCancel={props.onClose}
+              onAnswer={(form) => {
+                opts.passphrase = String(form.get('passphrase') ?? '')
                 void send()
               }}
             >
@@ -141,24 +134,16 @@ export function ImportFlow(props: { file: File; onClose: () => void }) {
                 Passphrase
                 <input name="passphrase" type="password" required minLength={8} autocomplete="off" />
               </label>
-              <div class="actions">
-                <button type="button" onClick={props.onClose}>
-                  Cancel
-                </button>
-                <button type="submit" class="primary">
-                  Import
-                </button>
-              </div>
-            </form>
+            </Question>
           )}
         </Match>
         <Match when={as('rename')}>
           {(s) => (
-            <form
-              class="form-grid"
-              onSubmit={(e) => {
-                e.preventDefault()
-                opts.name = String(new FormData(e.currentTarget).get('name') ?? '').trim()
+            <Question
+              submit="Import"
+              onCancel={props.onClose}
+              onAnswer={(form) => {
+                opts.name = String(form.get('name') ?? '').trim()
                 void send()
               }}
             >
@@ -167,15 +152,7 @@ export function ImportFlow(props: { file: File; onClose: () => void }) {
                 Import it under another name
                 <input name="name" required maxLength={200} autocomplete="off" />
               </label>
-              <div class="actions">
-                <button type="button" onClick={props.onClose}>
-                  Cancel
-                </button>
-                <button type="submit" class="primary">
-                  Import
-                </button>
-              </div>
-            </form>
+            </Question>
           )}
         </Match>
         <Match when={as('error')}>
@@ -194,6 +171,34 @@ export function ImportFlow(props: { file: File; onClose: () => void }) {
         </Match>
       </Switch>
     </Modal>
+  )
+}
+
+/** A refusal the person can answer: what went wrong, the fields to answer it, then retry. */
+function Question(props: {
+  submit: string
+  onAnswer: (form: FormData) => void
+  onCancel: () => void
+  children: JSX.Element
+}) {
+  return (
+    <form
+      class="form-grid"
+      onSubmit={(e) => {
+        e.preventDefault()
+        props.onAnswer(new FormData(e.currentTarget))
+      }}
+    >
+      {props.children}
+      <div class="actions">
+        <button type="button" onClick={() => props.onCancel()}>
+          Cancel
+        </button>
+        <button type="submit" class="primary">
+          {props.submit}
+        </button>
+      </div>
+    </form>
   )
 }
 

@@ -134,6 +134,8 @@ test('a .ctnr dropped on the dashboard is imported; a taken name is asked again'
   await dialog.getByRole('button', { name: 'Import' }).click()
   await dialog.getByRole('status').filter({ hasText: 'Imported acme-copy' }).waitFor({ timeout: 240_000 })
   await card('acme-copy').waitFor({ timeout: 10_000 })
+  // Still a modal dialog (top layer, backdrop), not one that fell back into the page's flow.
+  assert.equal(await dialog.evaluate((d) => d.matches(':modal')), true)
   await page.screenshot({ path: join(artifactsDir, 'import-done.png') })
   assert.deepEqual(problems, [])
 })

@@ -63,7 +63,14 @@ test('unknown API routes are 404 problems; huge bodies are 413 problems, never 5
   assert.equal(res.status, 404)
   assert.equal(((await res.json()) as { code: string }).code, 'ENOTFOUND')
   const big = 'x'.repeat(t.deps.config.maxBodyBytes + 1)
-  const res2 = await t.app.request('/api/system/info', { method: 'POST', body: big, headers: bearer() })
+  const res2 = await t.app.request('/api/system/info', {
+    method: 'POST',
+    body: big,
+    headers: { ...bearer(), 'content-length': String(big.length) },
+  })
   assert.equal(res2.status, 413)
   assert.equal(((await res2.json()) as { code: string }).code, 'EPAYLOAD_TOO_LARGE')
+  // Refused before its body was read: the connection is not to be reused (it still holds the body).
+  assert.equal(res2.headers.get('connection'), 'close')
+  assert.equal(res.headers.get('connection'), null, 'a refused GET keeps its connection')
 })

@@ -54,7 +54,20 @@ export function problemResponse(c: Context, err: OrbitError): Response {
   const body = toProblem(err, new URL(c.req.url).pathname)
   return c.body(JSON.stringify(body), body.status as ContentfulStatusCode, {
     'content-type': 'application/problem+json',
+    ...(mayHaveUnreadBody(c.req.raw) ? { connection: 'close' } : {}),
   })
+}
+
+/**
+ * A refusal can come before the request's body was read (a 413 mid-upload, a 409 before an
+ * installer is streamed in). The connection then still holds the rest of that body, so it is closed
+ * after the answer: a client must not reuse it for its next request (which would fail with
+ * "other side closed" when the server drops it).
+ */
+function mayHaveUnreadBody(req: Request): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return false
+  const length = req.headers.get('content-length')
+  return (length !== null && length !== '0') || req.headers.has('transfer-encoding')
 }
 
 /** The stable code of an error from the native core (or Node), if it carries one. */

@@ -127,6 +127,7 @@ fn install_spec(
         },
         instance: Some(config.id.clone()),
         linger_ms: Some(10_000),
+        display: None,
     }
 }
 

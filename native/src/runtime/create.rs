@@ -64,6 +64,7 @@ fn wine_spec(prefix: &Path, script: &str) -> RunSpec {
         limits: Limits::default(),
         instance: None,
         linger_ms: Some(30_000),
+        display: None,
     }
 }
 

@@ -9,13 +9,14 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use super::client::{Runner, Started};
+use super::display::X11Display;
 use super::error::SandboxError;
 use super::procfs;
 use super::spec::RunSpec;
 
 pub struct Instance {
     pub key: Option<String>,
-    /// The spec of the run that created it: the view (prefix, binds, network) and limits.
+    /// The spec of the run that created it: the view (prefix, binds, network, display) and limits.
     pub spec: RunSpec,
     /// The creating runner: the init's parent, alive as long as the instance.
     pub creator: Arc<Runner>,
@@ -71,6 +72,13 @@ impl Instance {
         }
         if spec.network != self.spec.network {
             return Some("a different network policy".into());
+        }
+        if spec.display != self.spec.display {
+            return Some(format!(
+                "{} (this run asks for {})",
+                X11Display::shown(self.spec.display.as_ref()),
+                X11Display::shown(spec.display.as_ref())
+            ));
         }
         if let Some(b) = spec.binds.iter().find(|b| !self.spec.binds.contains(b)) {
             return Some(format!("without the bind {}", b.dst));

@@ -8,6 +8,7 @@
 //! per container, shared by its runs).
 
 mod client;
+pub mod display;
 pub mod error;
 pub mod exec;
 pub mod init;
@@ -26,6 +27,7 @@ pub mod sys;
 #[cfg(test)]
 mod tests;
 
+pub use display::X11Display;
 pub use error::SandboxError;
 pub use instance::{list as list_instances, stop as stop_instance, InstanceInfo};
 pub use limits::{LimitsApplied, Mechanism};

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::display::{cookies_for, MAX_XAUTHORITY_BYTES};
 use super::error::SandboxError;
 use super::plan::{MountOp, Restrict};
 use super::sys::{FileKind, Sys};
@@ -213,6 +214,27 @@ fn apply_one(op: &MountOp, sys: &dyn Sys) -> Result<(), SandboxError> {
             .pivot_root(new_root, put_old)
             .map_err(|e| fail("pivot_root to", new_root, e)),
         MountOp::Chdir { path } => sys.chdir(path).map_err(|e| fail("chdir", path, e)),
+        MountOp::Xauthority {
+            src,
+            dst,
+            number,
+            owner: (uid, gid),
+        } => {
+            if sys.kind(src).map_err(|e| fail("stat", src, e))?.is_none() {
+                return Err(SandboxError::PathNotFound(format!(
+                    "display.xauthority {} does not exist",
+                    shown(src)
+                )));
+            }
+            let bytes = sys
+                .read_file(src, MAX_XAUTHORITY_BYTES)
+                .map_err(|e| fail("read", Path::new(&shown(src)), e))?;
+            let cookies = cookies_for(&bytes, *number)?;
+            sys.write_file(dst, &cookies, 0o600)
+                .map_err(|e| fail("write", dst, e))?;
+            sys.chown(dst, *uid, *gid)
+                .map_err(|e| fail("chown", dst, e))
+        }
         MountOp::DetachOldRoot { path } => {
             sys.umount_detach(path)
                 .map_err(|e| fail("detach", path, e))?;

@@ -79,6 +79,14 @@ pub enum MountOp {
     Chdir {
         path: PathBuf,
     },
+    /// The cookies of X display `number` from the host file `src`, written to `dst` (0600,
+    /// owned by `owner`); see `display::cookies_for`.
+    Xauthority {
+        src: PathBuf,
+        dst: PathBuf,
+        number: u32,
+        owner: (u32, u32),
+    },
     /// Lazily unmount the old root and remove its mount point: the host is now unreachable.
     DetachOldRoot {
         path: PathBuf,
@@ -361,6 +369,9 @@ pub fn build(spec: &RunSpec, host: &HostView) -> Vec<MountOp> {
         owner: None,
         restrict: Restrict::NoSuidDev,
     });
+    if let Some(display) = &spec.display {
+        ops.extend(display.ops(old));
+    }
     ops.push(Mkdir {
         path: p("/home"),
         mode: 0o755,

@@ -7,6 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::display::X11Display;
 use super::error::SandboxError;
 
 /// The unprivileged identity every program runs as, the same on every machine.
@@ -68,6 +69,10 @@ pub struct RunSpec {
     /// `wineserver_persistence`), so the container counts as running until then.
     #[serde(default)]
     pub linger_ms: Option<u64>,
+    /// An X11 display shown inside (see `display`). None: no display, and DISPLAY/XAUTHORITY
+    /// from `env` are dropped, so a run never points at a socket the sandbox does not hold.
+    #[serde(default)]
+    pub display: Option<X11Display>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,7 +147,7 @@ fn is_clean_absolute(p: &str) -> bool {
             .all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
-fn check_host_path(what: &str, p: &Path) -> Result<(), SandboxError> {
+pub(super) fn check_host_path(what: &str, p: &Path) -> Result<(), SandboxError> {
     let s = p
         .to_str()
         .ok_or_else(|| invalid(format!("{what} must be UTF-8")))?;
@@ -296,6 +301,9 @@ impl RunSpec {
         if self.linger_ms.is_some_and(|ms| ms > 600_000) {
             return Err(invalid("lingerMs must be at most 600000"));
         }
+        if let Some(d) = &self.display {
+            d.validate()?;
+        }
         Ok(())
     }
 
@@ -315,9 +323,15 @@ impl RunSpec {
         }
     }
 
-    /// Exactly the spec's env, with the sandbox's fixed variables on top.
+    /// Exactly the spec's env, with the sandbox's fixed variables on top. The display comes
+    /// only through `display`: DISPLAY/XAUTHORITY in `env` are replaced or dropped.
     pub fn environment(&self) -> Vec<(String, String)> {
         let mut env = self.env.clone();
+        env.remove("DISPLAY");
+        env.remove("XAUTHORITY");
+        if let Some(d) = &self.display {
+            env.extend(d.environment());
+        }
         for (k, v) in [
             ("HOME", HOME),
             ("USER", ORBIT_USER),

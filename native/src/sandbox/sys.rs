@@ -43,6 +43,8 @@ pub trait Sys {
     /// None when the path does not exist.
     fn kind(&self, path: &Path) -> io::Result<Option<FileKind>>;
     fn chown(&self, path: &Path, uid: u32, gid: u32) -> io::Result<()>;
+    /// A regular file's contents, at most `max` bytes (EFBIG beyond, EINVAL if not a file).
+    fn read_file(&self, path: &Path, max: u64) -> io::Result<Vec<u8>>;
 }
 
 fn cstr(p: &Path) -> io::Result<CString> {
@@ -185,6 +187,24 @@ impl Sys for RealSys {
 
     fn chown(&self, path: &Path, uid: u32, gid: u32) -> io::Result<()> {
         std::os::unix::fs::chown(path, Some(uid), Some(gid))
+    }
+
+    fn read_file(&self, path: &Path, max: u64) -> io::Result<Vec<u8>> {
+        use std::io::Read;
+        // Opened without blocking, so a FIFO named here cannot hang the set-up.
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)?;
+        if !file.metadata()?.is_file() {
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        let mut bytes = Vec::new();
+        file.take(max + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > max {
+            return Err(io::Error::from_raw_os_error(libc::EFBIG));
+        }
+        Ok(bytes)
     }
 }
 

@@ -13,6 +13,8 @@ use super::protocol::{Event, LineReader};
 use super::spec::*;
 use super::sys::{FileKind, Sys};
 
+mod display;
+
 fn native(program: &str) -> RunSpec {
     RunSpec {
         kind: Kind::Native,
@@ -26,6 +28,7 @@ fn native(program: &str) -> RunSpec {
         limits: Limits::default(),
         instance: None,
         linger_ms: None,
+        display: None,
     }
 }
 
@@ -452,6 +455,8 @@ struct Fake {
     calls: RefCell<Vec<String>>,
     kinds: Vec<(PathBuf, FileKind)>,
     fail_on: Option<&'static str>,
+    /// What `read_file` returns.
+    contents: Vec<u8>,
 }
 
 impl Fake {
@@ -515,6 +520,10 @@ impl Sys for Fake {
     }
     fn chown(&self, p: &Path, uid: u32, gid: u32) -> io::Result<()> {
         self.rec(format!("chown {} {uid}:{gid}", p.display()))
+    }
+    fn read_file(&self, p: &Path, max: u64) -> io::Result<Vec<u8>> {
+        self.rec(format!("read {} {max}", p.display()))
+            .map(|()| self.contents.clone())
     }
 }
 

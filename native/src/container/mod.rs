@@ -17,8 +17,8 @@ mod tests;
 
 pub use error::ContainerError;
 pub use model::{
-    ContainerConfig, CreateSpec, Limits, RuntimeChoice, RuntimeKind, RuntimeRef, UpdatePatch,
-    CONTAINER_FORMAT_VERSION,
+    ContainerConfig, CreateSpec, DisplayMode, Limits, RuntimeChoice, RuntimeKind, RuntimeRef,
+    UpdatePatch, CONTAINER_FORMAT_VERSION,
 };
 pub use paths::{ContainerPaths, DataDir};
 pub use store::{create, delete, get, list, load, update, ContainerInfo};

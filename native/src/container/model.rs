@@ -1,5 +1,5 @@
-//! container.yml: what a container is (identity, runtime reference, env, network, limits,
-//! labels), plus the JSON shapes callers use to create and update one. Every write goes
+//! container.yml: what a container is (identity, runtime reference, env, network, display,
+//! limits, labels), plus the JSON shapes callers use to create and update one. Every write goes
 //! through `validate`, so a file Orbit wrote always reads back.
 
 use std::collections::BTreeMap;
@@ -27,6 +27,9 @@ pub struct ContainerConfig {
     pub env: BTreeMap<String, String>,
     #[serde(default)]
     pub network: Network,
+    /// Absent in files written before displays existed: those load as `none`.
+    #[serde(default)]
+    pub display: DisplayMode,
     #[serde(default)]
     pub limits: Limits,
     #[serde(default)]
@@ -56,6 +59,18 @@ pub enum RuntimeKind {
     Native,
 }
 
+/// Whether the container's runs see an X11 display. The core only keeps the setting: the gateway
+/// knows which display "host" is (its own DISPLAY) and passes it in each run's spec.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DisplayMode {
+    /// No display (GUI programs cannot open windows).
+    #[default]
+    None,
+    /// The display of the host the gateway runs on.
+    Host,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Limits {
@@ -81,6 +96,8 @@ pub struct CreateSpec {
     pub env: BTreeMap<String, String>,
     #[serde(default)]
     pub network: Network,
+    #[serde(default)]
+    pub display: DisplayMode,
     #[serde(default)]
     pub limits: Limits,
     #[serde(default)]
@@ -111,6 +128,8 @@ pub struct UpdatePatch {
     pub env: Option<BTreeMap<String, String>>,
     #[serde(default)]
     pub network: Option<Network>,
+    #[serde(default)]
+    pub display: Option<DisplayMode>,
     #[serde(default)]
     pub limits: Option<Limits>,
     #[serde(default)]
@@ -250,6 +269,9 @@ impl ContainerConfig {
         }
         if let Some(network) = patch.network {
             self.network = network;
+        }
+        if let Some(display) = patch.display {
+            self.display = display;
         }
         if let Some(limits) = patch.limits {
             self.limits = limits;

@@ -109,6 +109,7 @@ pub fn create(data: &DataDir, spec: CreateSpec) -> Result<ContainerInfo, Contain
         },
         env: spec.env.clone(),
         network: spec.network,
+        display: spec.display,
         limits: spec.limits,
         labels: spec.labels.clone(),
         created_at: now_rfc3339(),

@@ -46,6 +46,7 @@ fn sample_config() -> ContainerConfig {
         },
         env: BTreeMap::from([("ACME_MODE".into(), "test".into())]),
         network: Network::None,
+        display: DisplayMode::None,
         limits: Limits {
             memory_mb: Some(512),
             pids: None,
@@ -455,4 +456,87 @@ fn runtime_hives_are_parsed_once_and_read_again_when_the_file_changes() {
     fs::write(&tmp, set.hive(HiveId::System).to_bytes()).unwrap();
     fs::rename(&tmp, lower.join("system.reg")).unwrap();
     assert_eq!(kept("c2"), RegValue::sz("Kept", "remade"));
+}
+
+#[test]
+fn display_is_stored_and_files_without_it_load_as_none() {
+    // A container.yml written before displays existed has no display line.
+    let text = sample_config().to_yaml().unwrap();
+    assert!(text.contains("display: none\n"), "{text}");
+    let old = text.replace("display: none\n", "");
+    assert!(!old.contains("display"));
+    assert_eq!(
+        ContainerConfig::from_yaml(&old).unwrap().display,
+        DisplayMode::None
+    );
+    let mut c = sample_config();
+    c.display = DisplayMode::Host;
+    let text = c.to_yaml().unwrap();
+    assert!(text.contains("display: host\n"), "{text}");
+    assert_eq!(ContainerConfig::from_yaml(&text).unwrap(), c);
+    let wrong = text.replace("display: host", "display: wayland");
+    assert_eq!(
+        ContainerConfig::from_yaml(&wrong).unwrap_err().code(),
+        "EBADCONFIG"
+    );
+
+    let spec = |v| serde_json::from_value::<CreateSpec>(v);
+    assert_eq!(
+        spec(serde_json::json!({"name": "x", "display": "host"}))
+            .unwrap()
+            .display,
+        DisplayMode::Host
+    );
+    assert_eq!(
+        spec(serde_json::json!({"name": "x"})).unwrap().display,
+        DisplayMode::None
+    );
+    assert!(spec(serde_json::json!({"name": "x", "display": "x11"})).is_err());
+
+    let patch = |v| serde_json::from_value::<UpdatePatch>(v).unwrap();
+    let mut c = sample_config();
+    c.apply(patch(serde_json::json!({"display": "host"})));
+    assert_eq!(c.display, DisplayMode::Host);
+    c.apply(patch(serde_json::json!({"name": "Other"})));
+    assert_eq!(
+        c.display,
+        DisplayMode::Host,
+        "a patch without display keeps it"
+    );
+    c.apply(patch(serde_json::json!({"display": "none"})));
+    assert_eq!(c.display, DisplayMode::None);
+}
+
+#[test]
+fn display_goes_through_create_update_and_the_info_json() {
+    let t = Temp::new("display");
+    let data = t.data();
+    let native = |display| CreateSpec {
+        name: "Paint".into(),
+        runtime: Some(RuntimeChoice {
+            kind: RuntimeKind::Native,
+            id: None,
+        }),
+        display,
+        ..Default::default()
+    };
+    let a = create(&data, native(DisplayMode::Host)).unwrap();
+    let json = serde_json::to_value(&a).unwrap();
+    assert_eq!(json["display"], "host", "{json}");
+    assert_eq!(
+        get(&data, &a.config.id).unwrap().config.display,
+        DisplayMode::Host
+    );
+    let b = create(&data, native(DisplayMode::None)).unwrap();
+    assert_eq!(serde_json::to_value(&b).unwrap()["display"], "none");
+    let patch = UpdatePatch {
+        display: Some(DisplayMode::Host),
+        ..Default::default()
+    };
+    let u = update(&data, &b.config.id, patch).unwrap();
+    assert_eq!(u.config.display, DisplayMode::Host);
+    assert_eq!(
+        get(&data, &b.config.id).unwrap().config.display,
+        DisplayMode::Host
+    );
 }

@@ -50,6 +50,7 @@ pub fn native_yaml(id: &str) -> String {
         },
         env: Default::default(),
         network: Default::default(),
+        display: Default::default(),
         limits: Default::default(),
         labels: Default::default(),
         created_at: "2024-01-01T00:00:00.000Z".into(),

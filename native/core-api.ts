@@ -40,6 +40,8 @@ export interface VerifyReport {
 
 export type RuntimeKind = 'wine' | 'native'
 export type NetworkPolicy = 'none' | 'host'
+/** Whether runs see an X11 display: `host` is the gateway's own display (it resolves it per run). */
+export type DisplayMode = 'none' | 'host'
 
 export interface RuntimeRef {
   kind: RuntimeKind
@@ -61,6 +63,8 @@ export interface ContainerConfig {
   runtime: RuntimeRef
   env: Record<string, string>
   network: NetworkPolicy
+  /** `none` for a container.yml written before displays existed. */
+  display: DisplayMode
   limits: ContainerLimits
   labels: Record<string, string>
   createdAt: string
@@ -85,6 +89,8 @@ export interface CreateContainerSpec {
   runtime?: { kind?: RuntimeKind; id?: string }
   env?: Record<string, string>
   network?: NetworkPolicy
+  /** Default (create): `none`. */
+  display?: DisplayMode
   limits?: ContainerLimits
   labels?: Record<string, string>
 }
@@ -95,6 +101,8 @@ export interface ContainerPatch {
   version?: string | null
   env?: Record<string, string>
   network?: NetworkPolicy
+  /** Default (create): `none`. */
+  display?: DisplayMode
   limits?: ContainerLimits
   labels?: Record<string, string>
 }

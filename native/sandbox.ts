@@ -10,6 +10,16 @@ export interface LimitsApplied {
   pids: LimitMechanism
 }
 
+/** An X11 display on the host. Mirrors `sandbox::X11Display`. */
+export interface RunDisplay {
+  /** 0-65535. */
+  number: number
+  /** Absolute, clean host path of the X server's unix socket. */
+  socket: string
+  /** Absolute, clean host path of an Xauthority file holding a cookie for this display. */
+  xauthority?: string | null
+}
+
 /** One run. Mirrors `sandbox::RunSpec` (unknown fields are rejected with EINVAL). */
 export interface RunSpec {
   kind: 'native' | 'wine'
@@ -26,6 +36,13 @@ export interface RunSpec {
   /** Extra host paths, mapped under /orbit/ (not under /orbit/prefix). */
   binds?: { src: string; dst: string; writable?: boolean }[]
   network?: 'none' | 'host'
+  /**
+   * An X11 display shown inside: the host socket (`socket`, normally `/tmp/.X11-unix/X<number>`)
+   * appears at `/tmp/.X11-unix/X<number>`, DISPLAY=:<number> is set, and with `xauthority` (a host
+   * Xauthority file) that display's cookies are copied in for the orbit user (XAUTHORITY set).
+   * Absent or null: no display, and DISPLAY/XAUTHORITY from `env` are dropped.
+   */
+  display?: RunDisplay | null
   limits?: { memoryBytes?: number; pids?: number }
   /** Container id: runs naming the same one share one sandbox (and one wineserver). */
   instance?: string

@@ -64,6 +64,13 @@ export const NetworkPolicy = z
   .enum(['none', 'host'])
   .openapi('NetworkPolicy', { description: 'none: loopback only; host: the host network' })
 
+export const DisplayPolicy = z.enum(['none', 'host']).openapi('DisplayPolicy', {
+  description:
+    'none: no display (a GUI program runs but shows no window); host: windows appear on the X11 ' +
+    "display of the gateway's machine ([display] x11 in orbit.toml, else the gateway's DISPLAY). " +
+    'X11 does not isolate clients: a program on the display can read other windows and send input',
+})
+
 export const ContainerLimits = z
   .strictObject({
     memoryMb: z.number().int().min(4).max(1_048_576).nullable().optional(),
@@ -101,6 +108,7 @@ export const Container = z
     }),
     env: z.record(z.string(), z.string()),
     network: NetworkPolicy,
+    display: DisplayPolicy,
     limits: z.object({ memoryMb: z.number().int().nullable(), pids: z.number().int().nullable() }),
     labels: z.record(z.string(), z.string()),
     installed: z.boolean().openapi({ description: 'An install was captured (manifest.json exists)' }),
@@ -133,6 +141,7 @@ export const ContainerCreate = z
     }),
     env: EnvMap.optional(),
     network: NetworkPolicy.default('none'),
+    display: DisplayPolicy.default('none'),
     limits: ContainerLimits.optional(),
     labels: Labels.optional(),
   })
@@ -145,6 +154,7 @@ export const ContainerPatch = z
     version: z.string().min(1).max(100).refine(noControlChars, 'no control characters').nullable().optional(),
     env: EnvMap.optional().openapi({ description: 'Replaces the whole map' }),
     network: NetworkPolicy.optional(),
+    display: DisplayPolicy.optional(),
     limits: ContainerLimits.optional(),
     labels: Labels.optional().openapi({ description: 'Replaces the whole map' }),
   })

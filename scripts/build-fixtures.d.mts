@@ -8,7 +8,16 @@ export const fixtureNames: readonly string[]
 
 /** Where a fixture's executable lands: test/fixtures/build/<name>.exe. */
 export function fixturePath(
-  name: 'hello' | 'escape-probe' | 'acme-v1' | 'acme-v2' | 'acme-v3' | 'acme-setup-v1' | 'acme-setup-v2',
+  name:
+    | 'hello'
+    | 'escape-probe'
+    | 'window-probe'
+    | 'acme-v1'
+    | 'acme-v2'
+    | 'acme-v3'
+    | 'acme-setup-v1'
+    | 'acme-setup-v2'
+    | 'probe-setup',
 ): string
 
 /** Where the Acme .msi (3.0.0, built with wixl) lands: test/fixtures/build/acme-v3.msi. */

@@ -30,6 +30,7 @@ function fixtureTable() {
   const list = [
     { name: 'hello', source: 'hello.c', inputs: [header], defines: [], libs: [] },
     { name: 'escape-probe', source: 'escape-probe.c', inputs: [header], defines: [], libs: [] },
+    { name: 'window-probe', source: 'window-probe.c', inputs: [header], defines: [], libs: ['-luser32'] },
   ]
   for (const [tag, version] of Object.entries(ACME_VERSIONS)) {
     const define = `-DACME_VERSION="${version}"`
@@ -50,6 +51,16 @@ function fixtureTable() {
       payload: fixturePath(`acme-${tag}`),
     })
   }
+  // The same installer carrying window-probe.exe (installed as C:\Program Files\Acme\acme.exe):
+  // how a GUI program gets into a container in the display tests.
+  list.push({
+    name: 'probe-setup',
+    source: 'acme-setup.c',
+    inputs: [header, fixturePath('window-probe')],
+    defines: ['-DACME_VERSION="0.0.0-probe"'],
+    libs: ['-lole32', '-luuid', '-lshell32', '-ladvapi32'],
+    payload: fixturePath('window-probe'),
+  })
   list.push({
     name: 'acme-v3',
     source: 'acme.c',

@@ -1041,6 +1041,7 @@ export interface components {
                 /** Format: date-time */
                 measuredAt: string;
             } | null;
+            display: components["schemas"]["DisplayPolicy"];
             env: {
                 [key: string]: string;
             };
@@ -1083,6 +1084,7 @@ export interface components {
             name: string;
         };
         ContainerCreate: {
+            display?: components["schemas"]["DisplayPolicy"];
             /**
              * @example {
              *       "ACME_MODE": "demo"
@@ -1126,6 +1128,7 @@ export interface components {
         };
         /** @description Fields to change; `version: null` clears the version */
         ContainerPatch: {
+            display?: components["schemas"]["DisplayPolicy"];
             /**
              * @description Replaces the whole map
              * @example {
@@ -1192,6 +1195,11 @@ export interface components {
             /** @description The user it acts for; null if made with the admin token */
             userId: string | null;
         };
+        /**
+         * @description none: no display (a GUI program runs but shows no window); host: windows appear on the X11 display of the gateway's machine ([display] x11 in orbit.toml, else the gateway's DISPLAY). X11 does not isolate clients: a program on the display can read other windows and send input
+         * @enum {string}
+         */
+        DisplayPolicy: "none" | "host";
         EffectiveConfig: {
             /** @description The configuration files that were read, in order */
             files: string[];

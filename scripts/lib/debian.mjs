@@ -11,6 +11,10 @@ export const debianPackages = [
   'wixl', // the .msi fixture
   // browser tests
   'chromium',
+  // GUI programs' display in tests: a headless X server, and xdpyinfo to ask it what a client sees
+  'xvfb',
+  'x11-utils',
+  'xauth',
   // sandbox baseline in benchmarks
   'bubblewrap',
   // crates of the native core

@@ -33,6 +33,10 @@ export interface Config {
   sessionMaxHours: number
   /** Failed sign-ins and token uses one peer address may make per minute before it gets 429. */
   authFailuresPerMinute: number
+  /** The X11 display (":0") containers with display "host" show windows on; '' = the gateway's DISPLAY. */
+  display: string
+  /** The Xauthority file for that display; '' = the gateway's XAUTHORITY, else ~/.Xauthority if present. */
+  xauthority: string
 }
 
 /** Where an effective value came from; later sources win. */
@@ -112,6 +116,8 @@ export const settings: Setting[] = [
     kind: 'count',
     reloadable: true,
   },
+  { key: 'display', toml: ['display', 'x11'], env: 'ORBIT_DISPLAY', kind: 'text' },
+  { key: 'xauthority', toml: ['display', 'xauthority'], env: 'ORBIT_XAUTHORITY', kind: 'text' },
   {
     key: 'authFailuresPerMinute',
     toml: ['auth', 'failures_per_minute'],

@@ -81,6 +81,10 @@ export const containers = sqliteTable(
     wineVersion: text('wine_version'),
     env: text('env', { mode: 'json' }).$type<Record<string, string>>().notNull(),
     network: text('network', { enum: ['none', 'host'] }).notNull(),
+    /** Where GUI programs show their windows (container.yml's display). */
+    display: text('display', { enum: ['none', 'host'] })
+      .notNull()
+      .default('none'),
     limits: text('limits', { mode: 'json' }).$type<{ memoryMb?: number; pids?: number }>().notNull(),
     labels: text('labels', { mode: 'json' }).$type<Record<string, string>>().notNull(),
     /** The container's folder on this machine. */

@@ -59,6 +59,7 @@ test('POST creates a folder and a row in state created; GET finds it by id or na
       runtime: { kind: 'native', id: null, wineVersion: null, hash: null },
       env: { NOTES_MODE: 'test' },
       network: 'host',
+      display: 'none',
       limits: { memoryMb: 256, pids: 64 },
       labels: { team: 'qa' },
       installed: false,
@@ -95,7 +96,14 @@ test('PATCH writes container.yml and the row; null clears the version, maps are 
   const { container: c } = await create({ name: 'Patchy', version: '1', env: { A: '1', B: '2' } })
   const res = await call('/api/containers/Patchy', {
     method: 'PATCH',
-    json: { name: 'Patched', version: null, env: { C: '3' }, limits: { pids: 10 }, network: 'host' },
+    json: {
+      name: 'Patched',
+      version: null,
+      env: { C: '3' },
+      limits: { pids: 10 },
+      network: 'host',
+      display: 'host',
+    },
   })
   assert.equal(res.status, 200)
   const after = (await res.json()) as Container
@@ -105,8 +113,10 @@ test('PATCH writes container.yml and the row; null clears the version, maps are 
   assert.deepEqual(after.env, { C: '3' })
   assert.deepEqual(after.limits, { memoryMb: null, pids: 10 })
   assert.equal(after.network, 'host')
+  assert.equal(after.display, 'host')
   const yml = readFileSync(join(t.dataDir, 'containers', c.id, 'container.yml'), 'utf8')
   assert.match(yml, /name: Patched/)
+  assert.match(yml, /display: host/)
   assert.doesNotMatch(yml, /version:/)
   assert.deepEqual(
     { ...((await (await call(`/api/containers/${c.id}`)).json()) as Container), disk: after.disk },

@@ -124,6 +124,7 @@ export function fakeContainer(container: Container): FakeContainer {
         ...(p.env ? { env: p.env } : {}),
         ...(p.labels ? { labels: p.labels } : {}),
         ...(p.network ? { network: p.network } : {}),
+        ...(p.display ? { display: p.display } : {}),
         ...(p.limits ? { limits: { memoryMb: p.limits.memoryMb ?? null, pids: p.limits.pids ?? null } } : {}),
         updatedAt: new Date().toISOString(),
       }

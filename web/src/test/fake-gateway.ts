@@ -32,6 +32,7 @@ export function makeContainer(name: string, extra: Partial<Container> = {}): Con
     runtime: { kind: 'wine', id: 'base-1', wineVersion: 'wine-8.0', hash: null },
     env: {},
     network: 'none',
+    display: 'none',
     limits: { memoryMb: null, pids: null },
     labels: {},
     installed: false,

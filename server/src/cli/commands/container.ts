@@ -8,7 +8,7 @@ import { ProgressBar } from '../progress.ts'
 type Container = components['schemas']['Container']
 
 const usage =
-  'usage: orbit container create NAME [--runtime wine|native] [--env K=V]... [--network none|host] | ls | show NAME | rm NAME | clone NAME NEW'
+  'usage: orbit container create NAME [--runtime wine|native] [--env K=V]... [--network none|host] [--display none|host] | ls | show NAME | set NAME [--network none|host] [--display none|host] [--version V] | rm NAME | clone NAME NEW'
 
 /** `orbit container create|ls|show|rm`. */
 export async function container(args: string[], ctx: CliContext): Promise<number> {
@@ -21,6 +21,8 @@ export async function container(args: string[], ctx: CliContext): Promise<number
       return list(rest, ctx)
     case 'show':
       return show(rest, ctx)
+    case 'set':
+      return set(rest, ctx)
     case 'rm':
     case 'delete':
       return remove(rest, ctx)
@@ -29,6 +31,11 @@ export async function container(args: string[], ctx: CliContext): Promise<number
     default:
       throw new CliError(sub ? `unknown subcommand "container ${sub}"; ${usage}` : usage, 2)
   }
+}
+
+function noneOrHost(value: string | undefined, flag: string): 'none' | 'host' | undefined {
+  if (value === undefined || value === 'none' || value === 'host') return value
+  throw new CliError(`${flag} is none or host`, 2)
 }
 
 function one(positionals: string[], what: string): string {
@@ -46,6 +53,7 @@ async function create(args: string[], ctx: CliContext): Promise<number> {
       env: { type: 'string', multiple: true },
       label: { type: 'string', multiple: true },
       network: { type: 'string' },
+      display: { type: 'string' },
       version: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -53,8 +61,8 @@ async function create(args: string[], ctx: CliContext): Promise<number> {
   const name = one(positionals, 'NAME')
   const runtime = values.runtime ?? 'wine'
   if (runtime !== 'wine' && runtime !== 'native') throw new CliError('--runtime is wine or native', 2)
-  const network = values.network ?? 'none'
-  if (network !== 'none' && network !== 'host') throw new CliError('--network is none or host', 2)
+  const network = noneOrHost(values.network, '--network') ?? 'none'
+  const display = noneOrHost(values.display, '--display') ?? 'none'
   const env = keyValues(values.env, '--env')
   const labels = keyValues(values.label, '--label')
   // Opened first: a 202 means a job makes the base runtime, and its events must not be missed.
@@ -65,6 +73,7 @@ async function create(args: string[], ctx: CliContext): Promise<number> {
         name,
         runtime,
         network,
+        display,
         ...(env ? { env } : {}),
         ...(labels ? { labels } : {}),
         ...(values.version ? { version: values.version } : {}),
@@ -179,6 +188,10 @@ async function show(args: string[], ctx: CliContext): Promise<number> {
   ctx.out(`  version:  ${c.version ?? '-'}`)
   ctx.out(`  runtime:  ${c.runtime.kind}${c.runtime.id ? ` ${c.runtime.id}` : ''}`)
   ctx.out(`  network:  ${c.network}`)
+  ctx.out(`  display:  ${c.display === 'host' ? "the host's X display" : 'none'}`)
+  ctx.out(
+    `  on disk:  ${c.disk ? `${c.disk.bytes} bytes (measured ${c.disk.measuredAt})` : 'not measured yet'}`,
+  )
   ctx.out(
     `  limits:   memory ${c.limits.memoryMb ? `${c.limits.memoryMb} MiB` : 'unlimited'}, processes ${c.limits.pids ?? 'unlimited'}`,
   )
@@ -193,6 +206,28 @@ async function show(args: string[], ctx: CliContext): Promise<number> {
       `  run ${r.id.slice(0, 8)}  ${r.startedAt}  ${r.state.padEnd(7)}  ${end}  ${r.program} ${r.args.join(' ')}`.trimEnd(),
     )
   }
+  return 0
+}
+
+/** `orbit container set NAME --display host ...`: changes settings (one PATCH). */
+async function set(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { network: { type: 'string' }, display: { type: 'string' }, version: { type: 'string' } },
+  })
+  const name = one(positionals, 'NAME')
+  const network = noneOrHost(values.network, '--network')
+  const display = noneOrHost(values.display, '--display')
+  const body = {
+    ...(network ? { network } : {}),
+    ...(display ? { display } : {}),
+    ...(values.version !== undefined ? { version: values.version === '' ? null : values.version } : {}),
+  }
+  if (Object.keys(body).length === 0) throw new CliError(`nothing to change; ${usage}`, 2)
+  const c = unwrap(await ctx.client.PATCH('/api/containers/{id}', { params: { path: { id: name } }, body }))
+  ctx.out(`updated ${c.name}: network ${c.network}, display ${c.display}, version ${c.version ?? '-'}`)
   return 0
 }
 

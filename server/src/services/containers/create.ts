@@ -42,6 +42,7 @@ export async function createContainer(deps: ContainerDeps, input: ContainerCreat
     name: input.name,
     runtime: { kind: input.runtime },
     network: input.network,
+    display: input.display,
     ...(input.version !== undefined ? { version: input.version } : {}),
     ...(input.env ? { env: input.env } : {}),
     ...(input.labels ? { labels: input.labels } : {}),

@@ -4,7 +4,9 @@ import type { Deps } from '../../deps.ts'
 import { OrbitError } from '../../errors.ts'
 import { definedLimits } from './create.ts'
 import type { ContainerDeps } from './deps.ts'
-import { mirrorOf, toContainer } from './model.ts'
+import { endLeftovers } from './leftovers.ts'
+import { type ContainerRow, mirrorOf, toContainer } from './model.ts'
+import { settle, transition } from './state.ts'
 import { findContainer, rowsByName, updateRow } from './store.ts'
 
 function assertNameFree(deps: Pick<Deps, 'db'>, id: string, name: string): void {
@@ -32,6 +34,7 @@ export async function updateContainer(
     ...(patch.version !== undefined ? { version: patch.version } : {}),
     ...(patch.env !== undefined ? { env: patch.env } : {}),
     ...(patch.network !== undefined ? { network: patch.network } : {}),
+    ...(patch.display !== undefined ? { display: patch.display } : {}),
     ...(patch.limits !== undefined ? { limits: definedLimits(patch.limits) } : {}),
     ...(patch.labels !== undefined ? { labels: patch.labels } : {}),
   }
@@ -44,7 +47,28 @@ export async function updateContainer(
   }
   const after = updateRow(deps.db, row.id, { ...mirrorOf(info), updatedAt: Date.now() })
   if (!after) throw new OrbitError('ENOTFOUND', `container ${row.id} was deleted meanwhile`)
+  if (after.display !== row.display || after.network !== row.network) await endStaleSandbox(deps, after)
   const container = toContainer(after)
   deps.events.publish<Container>('container.updated', after.id, container)
   return container
+}
+
+/**
+ * The sandbox a container's last run left lingering (Wine kept warm for the next run) was made
+ * with the old display and network: the next run could not join it (ERUNNING). It is ended now,
+ * the container busy meanwhile so no run starts; with runs alive it is left to them, and the
+ * change applies from the next fresh sandbox.
+ */
+async function endStaleSandbox(deps: ContainerDeps, row: ContainerRow): Promise<void> {
+  if (!deps.core.instanceAlive(row.id)) return
+  try {
+    transition(deps, row.id, 'busy', 'busy', 'applying new settings')
+  } catch {
+    return // running (or already busy): not ours to stop
+  }
+  try {
+    await endLeftovers(deps, row.id)
+  } finally {
+    settle(deps, row.id, ['busy'], row.state, row.stateReason)
+  }
 }

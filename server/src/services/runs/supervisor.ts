@@ -8,6 +8,7 @@ import type { ContainerRow } from '../containers/model.ts'
 import { readManifest } from '../containers/read.ts'
 import { assertCan, settle, transition } from '../containers/state.ts'
 import { findContainer } from '../containers/store.ts'
+import { hostDisplay } from './display.ts'
 import { type OutputChunk, RunOutput } from './output.ts'
 import { resolveProgram } from './program.ts'
 import { insertRun, type RunRow, runRow, toRun, updateRun } from './store.ts'
@@ -170,6 +171,7 @@ export class RunSupervisor {
       ...(program.cwd ? { cwd: program.cwd } : {}),
       prefix,
       network: row.network,
+      ...(row.display === 'host' ? { display: hostDisplay(this.deps.config) } : {}),
       limits,
       instance: row.id,
     }

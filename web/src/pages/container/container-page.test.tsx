@@ -88,10 +88,11 @@ describe('the container page: overview and settings', () => {
     expect(document.querySelector('[data-fact="runtime"]')?.textContent).toBe('Native (Linux programs)')
   })
 
-  it('saves env, network, limits and labels with one PATCH', async () => {
+  it('saves env, network, display, limits and labels with one PATCH', async () => {
     await open()
     fireEvent.input(screen.getByLabelText(/Environment/), { target: { value: 'MODE=demo\nLEVEL=3' } })
     fireEvent.change(screen.getByLabelText('Network'), { target: { value: 'host' } })
+    fireEvent.change(screen.getByLabelText(/^Display/), { target: { value: 'host' } })
     fireEvent.input(screen.getByLabelText('Memory limit (MB)'), { target: { value: '512' } })
     fireEvent.input(screen.getByLabelText(/Labels/), { target: { value: 'team=finance' } })
     fireEvent.submit(screen.getByRole('button', { name: 'Save settings' }))
@@ -101,10 +102,12 @@ describe('the container page: overview and settings', () => {
         env: { MODE: 'demo', LEVEL: '3' },
         labels: { team: 'finance' },
         network: 'host',
+        display: 'host',
         limits: { memoryMb: 512, pids: null },
       },
     ])
     expect(document.querySelector('[data-fact="network"]')?.textContent).toBe('host network')
+    expect(document.querySelector('[data-fact="display"]')?.textContent).toBe("the host's X display")
   })
 
   it('shows a change at once and rolls it back with the problem’s message when refused', async () => {

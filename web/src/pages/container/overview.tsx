@@ -54,6 +54,8 @@ export function Overview(props: { container: Container; onDeleted: () => void })
           <dd data-fact="last-run">{lastRunText(c().lastRun)}</dd>
           <dt>Network</dt>
           <dd data-fact="network">{networkText(c().network)}</dd>
+          <dt>Display</dt>
+          <dd data-fact="display">{c().display === 'host' ? "the host's X display" : 'none'}</dd>
           <dt>Id</dt>
           <dd>{c().id}</dd>
         </dl>
@@ -75,12 +77,13 @@ export function Overview(props: { container: Container; onDeleted: () => void })
   )
 }
 
-/** Env, network, limits and labels; saved with one PATCH, shown at once, rolled back on refusal. */
+/** Env, network, display, limits and labels; saved with one PATCH, shown at once, rolled back on refusal. */
 function SettingsForm(props: { container: Container }) {
   const c = () => props.container
   const [env, setEnv] = createSignal(mapToLines(c().env))
   const [labels, setLabels] = createSignal(mapToLines(c().labels))
   const [network, setNetwork] = createSignal(c().network)
+  const [display, setDisplay] = createSignal(c().display)
   const [memory, setMemory] = createSignal(c().limits.memoryMb?.toString() ?? '')
   const [pids, setPids] = createSignal(c().limits.pids?.toString() ?? '')
   const [status, setStatus] = createSignal<{ error?: string; saved?: boolean; busy?: boolean }>({})
@@ -89,6 +92,7 @@ function SettingsForm(props: { container: Container }) {
     setEnv(mapToLines(c().env))
     setLabels(mapToLines(c().labels))
     setNetwork(c().network)
+    setDisplay(c().display)
     setMemory(c().limits.memoryMb?.toString() ?? '')
     setPids(c().limits.pids?.toString() ?? '')
   }
@@ -110,6 +114,7 @@ function SettingsForm(props: { container: Container }) {
       env: e.env,
       labels: l.env,
       network: network(),
+      display: display(),
       limits: { memoryMb: m.value, pids: p.value },
     })
     if (error) {
@@ -144,6 +149,16 @@ function SettingsForm(props: { container: Container }) {
           >
             <option value="none">Off (loopback only)</option>
             <option value="host">Host network</option>
+          </select>
+        </label>
+        <label>
+          Display (where GUI programs show their windows)
+          <select
+            value={display()}
+            onChange={(ev) => setDisplay(ev.currentTarget.value as Container['display'])}
+          >
+            <option value="none">None (no windows)</option>
+            <option value="host">The host's X display</option>
           </select>
         </label>
         <div class="limits">

@@ -30,6 +30,7 @@ export async function updateContainer(
       ...(patch.version !== undefined ? { version: patch.version } : {}),
       ...(patch.env ? { env: patch.env } : {}),
       ...(patch.network ? { network: patch.network } : {}),
+      ...(patch.display ? { display: patch.display } : {}),
       ...(patch.labels ? { labels: patch.labels } : {}),
       limits,
     },

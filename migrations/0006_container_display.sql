@@ -1,0 +1,1 @@
+ALTER TABLE `containers` ADD `display` text DEFAULT 'none' NOT NULL;

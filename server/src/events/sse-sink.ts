@@ -22,6 +22,14 @@ export function nodeSink(res: ServerResponse, headers: Headers): SseSink {
   res.flushHeaders()
   return {
     write: (chunk) => res.write(chunk),
+    batch(writes) {
+      res.cork()
+      try {
+        writes()
+      } finally {
+        res.uncork()
+      }
+    },
     onDrain: (cb) => res.on('drain', cb),
     onClose: (cb) => res.once('close', cb),
     end(reason) {

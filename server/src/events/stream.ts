@@ -16,6 +16,11 @@ export interface SseSink {
   onDrain(cb: () => void): void
   /** Called once when the client goes away. */
   onClose(cb: () => void): void
+  /**
+   * Runs `writes` as one batch: a node socket sends what they queue in one syscall (several
+   * events published by one request reach each client as one packet, not one each).
+   */
+  batch?(writes: () => void): void
   /** Ends the stream; `reason` (a comment line) is its last words when the client still reads. */
   end(reason?: string): void
 }
@@ -109,7 +114,8 @@ export function pipeEvents(
     sink.end(reason)
     resolveDone(reason)
   }
-  const flush = () => {
+  const flush = () => (sink.batch ? sink.batch(writeQueued) : writeQueued())
+  const writeQueued = () => {
     while (!done && !blocked && head < queue.length) {
       const item = queue[head++] as Item
       let bytes: Uint8Array

@@ -177,6 +177,33 @@ test('the container page: run Acme live, snapshot and restore, registry, files',
     const version = values.locator('tr[data-value="Version"]')
     assert.match((await version.textContent()) ?? '', /REG_SZ.*1\.0\.0/)
     await shot(page, 'container-registry-1280.png')
+
+    // A key made through the API is deleted through the tree, subkeys and all.
+    const key = 'HKLM\\Software\\Acme\\Plugins'
+    unwrap(
+      await client.PUT('/api/containers/{id}/registry/value', {
+        params: { path: { id: 'acme' } },
+        body: { key: `${key}\\Old`, name: 'Enabled', type: 'dword', data: 1 },
+      }),
+    )
+    await page.getByLabel('Key path').fill(key)
+    await page.getByRole('button', { name: 'Go' }).click()
+    await page.getByRole('button', { name: `Delete key ${key}` }).click()
+    const confirm = page.getByRole('dialog', { name: 'Delete key Plugins?' })
+    await confirm.getByRole('button', { name: 'Delete key' }).click()
+    await page.getByText(`Deleted ${key}`).waitFor({ timeout: 15_000 })
+    const gone = await client.GET('/api/containers/{id}/registry', {
+      params: { path: { id: 'acme' }, query: { key } },
+    })
+    assert.equal(gone.response.status, 404)
+    assert.ok(
+      unwrap(
+        await client.GET('/api/containers/{id}/registry/value', {
+          params: { path: { id: 'acme' }, query: { key: 'HKLM\\Software\\Acme', name: 'Version' } },
+        }),
+      ),
+      'its parent and the parent’s values stay',
+    )
   })
 
   // The files: C:\Program Files\Acme, and acme.exe downloaded byte for byte.

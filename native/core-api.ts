@@ -5,6 +5,7 @@
 // ENOTFOUND_RUNTIME, EEXIST, ERUNNING, EBADCONFIG, ENOWINE, EWINEBOOT, EBADRUNTIME, ...
 import { join } from 'node:path'
 import { native } from './index.ts'
+import type { RunDisplay } from './sandbox.ts'
 
 // ---- base runtimes ----
 
@@ -226,6 +227,16 @@ export type InstallEvent =
   | { phase: 'registry'; message: string }
   | { phase: 'done'; message: string }
 
+/** How an installer runs beyond the container's own policy. Mirrors `capture::InstallOptions`. */
+export interface InstallOptions {
+  /**
+   * The X11 display the installer's windows show on, so a GUI-only installer's wizard can be
+   * clicked through; resolved by the caller from the container's display mode, as for runs.
+   * Absent or null: no display.
+   */
+  display?: RunDisplay | null
+}
+
 /** The raw exports of the addon (mirror of native/src/napi/exports_core.rs). */
 export interface CoreBinding {
   ensureRuntime(dataDir: string, onProgress?: (e: RuntimeEvent) => void): Promise<RuntimeInfo>
@@ -244,6 +255,7 @@ export interface CoreBinding {
     installerPath: string,
     args?: string[],
     onProgress?: (e: InstallEvent) => void,
+    options?: InstallOptions,
   ): Promise<Manifest>
   containerRegistryQuery(dataDir: string, id: string, key: string): Promise<KeyInfo>
   containerRegistryGetValue(dataDir: string, id: string, key: string, name: string): Promise<RegValue>
@@ -325,7 +337,7 @@ export async function deleteContainer(dataDir: string, id: string): Promise<void
 /**
  * Run an installer (.exe, or .msi through `msiexec /i <file> /qn`) in the container's sandbox and
  * capture what it changed into manifest.json. Resolves with the manifest whatever the installer's
- * exit code (see `manifest.installer.exitCode`).
+ * exit code (see `manifest.installer.exitCode`). `options.display` shows its windows on that display.
  */
 export async function install(
   dataDir: string,
@@ -333,8 +345,9 @@ export async function install(
   installerPath: string,
   args: string[] = [],
   onProgress?: (e: InstallEvent) => void,
+  options: InstallOptions = {},
 ): Promise<Manifest> {
-  return core().install(dataDir, containerId, installerPath, args, onProgress)
+  return core().install(dataDir, containerId, installerPath, args, onProgress, options)
 }
 
 /** A key of the container's merged registry (its own hives over the runtime's). */

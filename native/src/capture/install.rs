@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::CaptureError;
 use super::installer::{self, Installer, INSTALLER_DIR, INSTALL_SCRIPT};
@@ -24,7 +24,7 @@ use crate::container::lock::lock_busy;
 use crate::container::registry::merged_hives;
 use crate::container::{self, ContainerConfig, ContainerPaths, DataDir, RuntimeKind};
 use crate::runtime::sandboxed::run_to_end;
-use crate::sandbox::{Bind, Kind, Limits, Prefix, RunSpec, PREFIX};
+use crate::sandbox::{Bind, Kind, Limits, Prefix, RunSpec, X11Display, PREFIX};
 use crate::walk::{self, ScanOptions, Tree};
 use crate::{registry, runtime};
 
@@ -55,6 +55,17 @@ pub enum InstallEvent {
 
 pub type OnInstallEvent<'a> = &'a (dyn Fn(InstallEvent) + Sync);
 
+/// How the installer runs, beyond the container's own policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InstallOptions {
+    /// The X11 display the installer's windows show on (a GUI-only installer needs one to be
+    /// clicked through). The caller resolves it from the container's display mode, as for runs;
+    /// None: no display, as for a container with display `none`.
+    #[serde(default)]
+    pub display: Option<X11Display>,
+}
+
 /// Time Wine's leftovers get after the install script ended (it already waited for wineserver).
 const SETTLE: Duration = Duration::from_secs(30);
 /// Lines of installer output kept in the install log.
@@ -79,12 +90,13 @@ fn scan_layer(upper: &Path, on_event: Option<OnInstallEvent<'_>>) -> Result<Tree
 }
 
 /// The run: the installer script over the container's overlay, with the container's policy.
-fn install_spec(
+pub(super) fn install_spec(
     config: &ContainerConfig,
     paths: &ContainerPaths,
     lower: &Path,
     inst: &Installer,
     args: &[String],
+    display: Option<X11Display>,
 ) -> RunSpec {
     let mut env: BTreeMap<String, String> = config.env.clone();
     let overrides = match env.get("WINEDLLOVERRIDES") {
@@ -127,11 +139,12 @@ fn install_spec(
         },
         instance: Some(config.id.clone()),
         linger_ms: Some(10_000),
-        display: None,
+        display,
     }
 }
 
-/// Install `installer` (an .exe, or an .msi through msiexec) with `args` into container `id`.
+/// Install `installer` (an .exe, or an .msi through msiexec) with `args` into container `id`,
+/// shown on `options.display` if any.
 /// The manifest is written and returned whatever the installer's exit code (it is recorded in
 /// `installer.exitCode`); errors mean the capture itself could not be made.
 pub fn install(
@@ -139,6 +152,7 @@ pub fn install(
     id: &str,
     installer_path: &Path,
     args: &[String],
+    options: &InstallOptions,
     on_event: OnInstallEvent<'_>,
 ) -> Result<Manifest, CaptureError> {
     let say = |e: InstallEvent| on_event(e);
@@ -185,7 +199,14 @@ pub fn install(
     let log = Mutex::new(Vec::<String>::new());
     let started = Instant::now();
     let finished = run_to_end(
-        install_spec(&config, &paths, &lower_dir, &inst, args),
+        install_spec(
+            &config,
+            &paths,
+            &lower_dir,
+            &inst,
+            args,
+            options.display.clone(),
+        ),
         SETTLE,
         &|stream, line| {
             {

@@ -8,6 +8,8 @@
 mod entry_points;
 mod error;
 mod install;
+#[cfg(test)]
+mod install_spec_tests;
 pub mod installer;
 mod manifest;
 pub mod noise;
@@ -17,7 +19,7 @@ pub mod winpath;
 
 pub use entry_points::{EntryPoint, EntrySource};
 pub use error::CaptureError;
-pub use install::{install, InstallEvent, OnInstallEvent};
+pub use install::{install, InstallEvent, InstallOptions, OnInstallEvent};
 pub use manifest::{
     assemble, Captured, ChangeKind, DirChanges, Excluded, FileChange, InstallerInfo, Manifest,
     ManifestRuntime, RegistryChanges, Summary, MANIFEST_FORMAT_VERSION,

@@ -114,7 +114,7 @@ fn delete_container(env: Env, args: &Args) -> Result<JsValue> {
     spawn(env, move || Ok(container::delete(&data, &id)?))
 }
 
-/// install(dataDir, containerId, installerPath, args?, onProgress?): Promise<Manifest>
+/// install(dataDir, containerId, installerPath, args?, onProgress?, options?): Promise<Manifest>
 fn install(env: Env, args: &Args) -> Result<JsValue> {
     let data = data_dir(args)?;
     let id = args.string(1, "containerId")?;
@@ -124,12 +124,17 @@ fn install(env: Env, args: &Args) -> Result<JsValue> {
         None => Vec::new(),
     };
     let cb = args.callback(4)?;
+    let options: capture::InstallOptions = match args.get(5)? {
+        Some(_) => args.parse(5, "options")?,
+        None => capture::InstallOptions::default(),
+    };
     spawn(env, move || {
         Ok(capture::install(
             &data,
             &id,
             installer.as_ref(),
             &installer_args,
+            &options,
             &|e| emit(&cb, e),
         )?)
     })

@@ -3,6 +3,7 @@ import type {
   ContainerPatch,
   CreateContainerSpec,
   InstallEvent,
+  InstallOptions,
   KeyInfo,
   Manifest,
   RegImportResult,
@@ -58,6 +59,7 @@ export interface Core {
     installerPath: string,
     args: string[],
     onProgress: (e: InstallEvent) => void,
+    options?: InstallOptions,
   ): Promise<Manifest>
   hashFile(path: string): Promise<FileHash>
   startRun(spec: RunSpec, onOutput: (stream: OutputStream, chunk: Buffer) => void): Promise<SandboxRun>

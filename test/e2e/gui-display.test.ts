@@ -1,7 +1,8 @@
 // GUI programs and the display, end to end: a real gateway with real Wine, a headless X server
 // (Xvfb) standing in for the desktop, and the `orbit` CLI. A container whose display is "host"
 // runs a Win32 program whose window appears on that X server, sized by its screen; with display
-// "none" the same program gets no window, and a gateway without a display says what to set.
+// "none" the same program gets no window; a GUI installer's window shows while its install runs;
+// and a gateway without a display says what to set.
 import assert from 'node:assert/strict'
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
@@ -84,7 +85,26 @@ test('display none: the same program runs without a window', async (t) => {
   await ok('container', 'set', 'gui', '--display', 'host')
 })
 
-test('a gateway without a display refuses a display-host run, saying what to set', async (t) => {
+test('display host: a GUI installer shows its window while the install runs, and the install succeeds', async (t) => {
+  if (!haveX) return t.skip('needs Xvfb and xwininfo (Debian xvfb, x11-utils)')
+  // The "installer" is window-probe.exe itself: a window for 4 s, then exit 0 (2 without a display).
+  const install = orbit('install', 'gui', fixturePath('window-probe'), '--', '4000')
+  let seen = ''
+  let done = false
+  void install.finally(() => {
+    done = true
+  })
+  for (let i = 0; i < 1200 && !done && !seen.includes('"Orbit window probe"'); i++) {
+    await sleep(100)
+    seen = windows()
+  }
+  assert.match(seen, /"Orbit window probe"/, 'the installer’s window is on the X server while the job runs')
+  const r = await install
+  assert.equal(r.code, 0, r.stderr + r.stdout)
+  assert.doesNotMatch(windows(), /"Orbit window probe"/, 'gone once the installer closed it')
+})
+
+test('a gateway without a display refuses a display-host run and install, saying what to set', async (t) => {
   if (!haveX) return t.skip('needs Xvfb and xwininfo (Debian xvfb, x11-utils)')
   // Same data, a gateway started with no display at all.
   await gw?.stop()
@@ -95,4 +115,12 @@ test('a gateway without a display refuses a display-host run, saying what to set
   assert.notEqual(r.code, 0, r.stdout)
   assert.equal(r.stderr.trim().split('\n').length, 1, `${r.code} ${r.stderr} ${r.stdout}`)
   assert.match(r.stderr, /the gateway has none: set \[display\] x11 in orbit\.toml.*\[ECONFLICT\]$/m)
+  // An install too, when it is asked for (not once its job has started).
+  const state = async () => /^ {2}state: .*$/m.exec((await ok('container', 'show', 'gui')).stdout)?.[0]
+  const was = await state()
+  const i = await orbit('install', 'gui', fixturePath('window-probe'), '--', '500')
+  assert.notEqual(i.code, 0, i.stdout)
+  assert.match(i.stderr, /the gateway has none: set \[display\] x11 in orbit\.toml.*\[ECONFLICT\]$/m)
+  assert.ok(was)
+  assert.equal(await state(), was, 'the container is left as it was')
 })

@@ -59,18 +59,28 @@ export async function runInstallJob(
     ctx.progress({ done: 0, total: null, unit: 'lines', message: `preparing ${p.filename}` }, 'prepare')
     startTimer()
     const manifest = await deps.core
-      .install(deps.config.dataDir, p.containerId, p.file, p.args, (e: InstallEvent) => {
-        const base = { jobId: ctx.job.id, containerId: p.containerId }
-        if (e.phase === 'install') {
-          ctx.progress({ done: ++lines, unit: 'lines', message: e.line }, 'install')
-          publish({ ...base, phase: 'install', stream: e.stream, line: e.line })
-        } else if (e.phase === 'scan') {
-          ctx.progress({ done: e.filesSeen, unit: 'files', message: `${e.filesSeen} files scanned` }, 'scan')
-        } else {
-          ctx.progress({ done: lines, message: e.message }, e.phase)
-          publish({ ...base, phase: e.phase, message: e.message })
-        }
-      })
+      .install(
+        deps.config.dataDir,
+        p.containerId,
+        p.file,
+        p.args,
+        (e: InstallEvent) => {
+          const base = { jobId: ctx.job.id, containerId: p.containerId }
+          if (e.phase === 'install') {
+            ctx.progress({ done: ++lines, unit: 'lines', message: e.line }, 'install')
+            publish({ ...base, phase: 'install', stream: e.stream, line: e.line })
+          } else if (e.phase === 'scan') {
+            ctx.progress(
+              { done: e.filesSeen, unit: 'files', message: `${e.filesSeen} files scanned` },
+              'scan',
+            )
+          } else {
+            ctx.progress({ done: lines, message: e.message }, e.phase)
+            publish({ ...base, phase: e.phase, message: e.message })
+          }
+        },
+        { display: p.display ?? null },
+      )
       .catch((err: unknown) => {
         throw timedOut ? timeoutError() : err
       })

@@ -7,6 +7,7 @@ import { installJobKind } from '../containers/kinds.ts'
 import type { ContainerStateName } from '../containers/model.ts'
 import { assertCan, transition } from '../containers/state.ts'
 import { findContainer } from '../containers/store.ts'
+import { hostDisplay, type X11Display } from '../runs/display.ts'
 import { receiveUpload } from './upload.ts'
 
 export type InstallParams = {
@@ -19,6 +20,11 @@ export type InstallParams = {
   blake3: string
   /** The installer is stopped after this many seconds (absent in jobs from before the limit). */
   timeoutSeconds?: number
+  /**
+   * The X11 display the installer's windows show on (container display `host`), resolved when
+   * the install was requested; absent for display `none` and in jobs from before displays.
+   */
+  display?: X11Display
   /** Where the container goes back to when the job is canceled before it started. */
   previousState: ContainerStateName
   previousReason: string | null
@@ -64,11 +70,15 @@ export async function startInstall(
     )
   }
   assertCan(row, 'install')
+  // A GUI installer of a display-host container needs the display to be clicked through: a
+  // gateway without one refuses now (ECONFLICT, saying what to set), before the upload.
+  if (row.display === 'host') hostDisplay(deps.config)
   const upload = await receiveUpload(req.body, deps.config.dataDir, req.filename, max)
   try {
     const hash = await deps.core.hashFile(upload.path)
     // The upload took a while: the container may have changed meanwhile.
     const before = findContainer(deps.db, row.id)
+    const display = before.display === 'host' ? hostDisplay(deps.config) : undefined
     transition(deps, row.id, 'install', 'installing', `installing ${req.filename}`)
     const params: InstallParams = {
       containerId: row.id,
@@ -79,6 +89,7 @@ export async function startInstall(
       size: upload.size,
       blake3: hash.hash,
       timeoutSeconds: req.timeoutSeconds ?? deps.config.installTimeoutSeconds,
+      ...(display ? { display } : {}),
       previousState: before.state,
       previousReason: before.stateReason,
     }

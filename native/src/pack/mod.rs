@@ -17,6 +17,7 @@
 //! - `sources`: the export's blob table and the copy of each blob into the compressor;
 //! - `partial`: the archive file being written, renamed into place when whole;
 //! - `unpack`: executing a validated plan under a work folder, verifying every byte;
+//! - `precreate`: the unpacker's files, created ahead of their content on other threads;
 //! - `snapshots_in`: snapshots from an archive into the store and the new container;
 //! - `open`: reading and checking an archive's head; `inspect`: what an archive says of itself;
 //! - `runtime_in`: the runtime an imported container needs (found, carried or made);
@@ -36,6 +37,7 @@ mod layer_scan;
 pub mod manifest;
 mod open;
 mod partial;
+mod precreate;
 mod progress;
 mod runtime_in;
 pub mod sign;

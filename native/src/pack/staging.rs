@@ -90,6 +90,12 @@ impl Staging {
     pub fn new(data: &DataDir) -> Result<Staging> {
         let tmp = tmp_dir(data);
         mkdir(&tmp, 0o700)?;
+        // A hint only (ext4's `chattr +T`): each work folder is an unrelated tree, so ext4 puts
+        // it in a block group with room rather than beside the last one. Creating thousands of
+        // files where thousands were just deleted (the container an import replaces, the last
+        // import's work folder) is slow on ext4 without a journal: it skips recently freed
+        // inodes one by one on every create. Filesystems without the flag just say no.
+        let _ = super::sys::set_topdir(&tmp);
         let file = open_lock(&tmp.join(".lock"))?;
         // Exclusive first: nobody else works, so whatever is here is left from a crash.
         if file.try_lock().is_ok() {

@@ -7,9 +7,10 @@
 //! the l* calls, never by following a path's last component; no hard link is ever made.
 //! Whiteouts are 0:0 character devices (mknod), nothing else of the kind is created.
 //!
-//! Content arrives as the blob stream: each blob's bytes go into the first file that has that
-//! content while being hashed, and are then copied to the other files with it. A blob whose
-//! hash differs is ETAMPERED; the caller removes the whole root on any error.
+//! Content arrives as the blob stream: each blob's bytes go into the (first few) files that have
+//! that content while being hashed; further files with it are copied from the first once it
+//! verified. The files are created ahead of their content on other threads (precreate.rs). A
+//! blob whose hash differs is ETAMPERED; the caller removes the whole root on any error.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -19,6 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::chunks::from_io;
 use super::error::{PackError, Result};
+use super::precreate::{spawn_creators, Precreated};
 use super::sys;
 use super::validate::{NodeKind, ValidTree};
 use crate::walk::Timestamp;
@@ -51,7 +53,7 @@ pub struct TreeWriter<'a> {
 }
 
 impl TreeWriter<'_> {
-    fn abs(&self, i: usize) -> PathBuf {
+    pub fn abs(&self, i: usize) -> PathBuf {
         self.root.join(&self.tree.nodes[i].path)
     }
 
@@ -202,6 +204,7 @@ pub fn content_err(e: io::Error) -> PackError {
 const COPY_BUF: usize = 256 * 1024;
 
 /// Stream the blobs in `blobs` order from `content` into the trees' files (and the sink).
+/// The files are created ahead on other threads (see precreate.rs).
 #[allow(clippy::too_many_arguments)]
 pub fn write_blobs(
     content: &mut dyn Read,
@@ -211,6 +214,28 @@ pub fn write_blobs(
     sink: &mut Option<&mut dyn BlobSink>,
     cancel: &AtomicBool,
     progress: &mut dyn OnBytes,
+) -> Result<()> {
+    std::thread::scope(|s| {
+        let made = spawn_creators(s, writers, targets, cancel);
+        let result = fill_blobs(
+            content, blobs, targets, writers, sink, cancel, progress, &made,
+        );
+        // Closes the channels, so creators still running stop before the scope joins them.
+        drop(made);
+        result
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fill_blobs(
+    content: &mut dyn Read,
+    blobs: &[([u8; 32], u64)],
+    targets: &[Targets],
+    writers: &[TreeWriter<'_>],
+    sink: &mut Option<&mut dyn BlobSink>,
+    cancel: &AtomicBool,
+    progress: &mut dyn OnBytes,
+    made: &Precreated,
 ) -> Result<()> {
     let mut buf = vec![0u8; COPY_BUF];
     let (mut files_done, mut bytes_done) = (0u64, 0u64);
@@ -233,8 +258,9 @@ pub fn write_blobs(
             progress.bytes(files_done, bytes_done);
             continue;
         };
-        let w = &writers[first_tree];
-        let mut file = w.create_file(first_node)?;
+        // The first few files with this content are written as it streams (unverified bytes
+        // only ever sit in the work folder, which any failure removes).
+        let mut files = made.take(b, t)?;
         let mut hasher = blake3::Hasher::new();
         let mut got = 0u64;
         loop {
@@ -245,8 +271,10 @@ pub fn write_blobs(
                 Err(e) => return Err(content_err(e)),
             };
             hasher.update(&buf[..n]);
-            let path = w.root.join(&w.tree.nodes[first_node].path);
-            file.write_all(&buf[..n]).map_err(io_err("write", &path))?;
+            for (file, &(tree, node)) in files.iter_mut().zip(&t.files) {
+                file.write_all(&buf[..n])
+                    .map_err(io_err("write", &writers[tree].abs(node)))?;
+            }
             got += n as u64;
             bytes_done += n as u64;
             if got % (8 << 20) < n as u64 {
@@ -259,15 +287,20 @@ pub fn write_blobs(
             ));
         }
         if hasher.finalize().as_bytes() != hash {
-            let path = &w.tree.nodes[first_node].path;
+            let path = &writers[first_tree].tree.nodes[first_node].path;
             return Err(PackError::Tampered(format!(
                 "content of {path:?} does not match its hash in the signed manifest"
             )));
         }
-        w.finish_file(first_node, &file)?;
-        files_done += 1;
-        let from = w.abs(first_node);
-        for &(tree, node) in &t.files[1..] {
+        for (file, &(tree, node)) in files.iter().zip(&t.files) {
+            writers[tree].finish_file(node, file)?;
+            files_done += 1;
+        }
+        let ahead = files.len();
+        drop(files);
+        // Beyond the files made ahead: copies of the first, now verified.
+        let from = writers[first_tree].abs(first_node);
+        for &(tree, node) in &t.files[ahead..] {
             let w2 = &writers[tree];
             let mut src = File::open(&from).map_err(io_err("open", &from))?;
             let mut dst = w2.create_file(node)?;

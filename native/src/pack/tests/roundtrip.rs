@@ -764,3 +764,40 @@ fn equal_sizes_are_told_apart_and_equal_contents_travel_once() {
         layer_listing(&upper)
     );
 }
+
+#[test]
+fn many_files_in_many_directories_and_widely_shared_contents_unpack_exactly() {
+    // Files are created ahead on several threads (precreate.rs), a directory per creator, and
+    // at most AHEAD_PER_BLOB files of one content are written as it streams; the rest are
+    // copied afterwards. Both paths, interleaved over many directories, must give the layer.
+    let root = TempDir::new("rt");
+    let (a, b) = (data_dir(root.path(), "a"), data_dir(root.path(), "b"));
+    let upper = native_container(&a, "app");
+    let shared = super::noise(9, 70_000);
+    let copies = crate::pack::precreate::AHEAD_PER_BLOB + 5;
+    for i in 0..300 {
+        let dir = upper.join(format!("d{}/e{}", i % 13, i % 5));
+        fs::create_dir_all(&dir).unwrap();
+        let data = if i < copies {
+            shared.clone()
+        } else {
+            super::noise(1000 + i as u64, 1 + (i * 37) % 5000)
+        };
+        fs::write(dir.join(format!("f{i}")), data).unwrap();
+        fs::set_permissions(
+            dir.join(format!("f{i}")),
+            fs::Permissions::from_mode(0o600 + (i % 2) as u32 * 0o144),
+        )
+        .unwrap();
+    }
+    let key = test_key();
+    let dest = root.path().join("app.ctnr");
+    let out = export_quiet(&a, "app", &dest, &opts(), &key);
+    assert_eq!(out.totals.files, 300, "{out:?}");
+    assert_eq!(out.totals.blobs as usize, 300 - copies + 1, "{out:?}");
+    let r = import_simple(&b, &dest, &trusting()).unwrap();
+    assert_eq!(
+        layer_listing(&b.container(&r.container.config.id).unwrap().upper()),
+        layer_listing(&upper)
+    );
+}

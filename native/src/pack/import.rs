@@ -264,6 +264,13 @@ pub fn import(
     let dest = data.container(&id)?.dir;
     let containers = data.containers();
     fs::create_dir_all(&containers).map_err(|e| PackError::io(e, "create", &containers))?;
+    // The rename publishes the container, so all it holds must be on disk first: with delayed
+    // allocation a file's bytes reach the disk long after its name, and a power loss right
+    // after the rename could leave a container of empty or partial files. One syncfs of the
+    // filesystem the work folder is on (the data dir's: the rename cannot cross filesystems)
+    // writes every dirty page and inode of the thousands of new files in one flush, which an
+    // fsync per file would give too, one journal commit or disk flush each.
+    crate::store::sys::syncfs(&cdir).map_err(|e| PackError::io(e, "sync", &cdir))?;
     fs::rename(&cdir, &dest).map_err(|e| PackError::io(e, "rename into place", &dest))?;
     fsync_dir(&containers).map_err(|e| PackError::io(e, "sync", &containers))?;
     drop(store_lock);
